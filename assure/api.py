@@ -1,0 +1,137 @@
+"""What the CLI can do, a Python user can call: each function returns immutable results
+and raises AssureError subclasses for problems a person must fix."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from . import __version__, db, inputs
+from . import project as project_mod
+from .contracts import Validation, validate
+from .errors import UsageError
+from .periods import Period, reports_in
+from .results import Failure, Provenance, Run
+
+
+@dataclass
+class PeriodData:
+    period: Period
+    validations: dict = field(default_factory=lambda: defaultdict(list))  # dataset -> [Validation]
+    unmatched: list = field(default_factory=list)
+    measures: dict = field(default_factory=dict)  # (metric, level, code) -> Measure
+
+
+def check(submissions: str, *, project_dir: Optional[str] = None, period: Optional[str] = None,
+          progress: Optional[Callable[[str], None]] = None) -> Run:
+    """Validate, measure and judge one period's returns (earlier periods in the same
+    submissions folder give the series for SPC and consecutive-period rules)."""
+    from . import evaluate
+
+    project = project_mod.load(project_dir)
+    folders, target = _periods(Path(submissions), period)
+    say = progress or (lambda message: None)
+    con = db.connect()
+    with tempfile.TemporaryDirectory(prefix="assure-") as tmp:
+        con.execute(f"SET temp_directory = {db.literal(tmp)}")
+        data = {}
+        for p in sorted(x for x in folders if x <= target):
+            say(f"reading {p}")
+            data[p] = read_period(con, project, folders[p], p, tmp, Path(submissions))
+        db.seal(con, _allowed(folders, target))
+        for p, period_data in data.items():
+            say(f"measuring {p}")
+            evaluate.measure_period(con, project, period_data)
+        results = evaluate.results_for(project, data, target)
+        con.close()
+    current = data[target]
+    submissions_out = tuple(sorted((v.submission for vs in current.validations.values() for v in vs),
+                                   key=lambda s: s.file))
+    provenance = Provenance(
+        engine_version=__version__, rules_version=project.rules_version, project=project.name,
+        period=str(target), inputs=tuple((s.file, s.sha256) for s in submissions_out),
+        run_id=_run_id(project.rules_version, submissions_out, target),
+    )
+    return Run(provenance=provenance, submissions=submissions_out, results=results,
+               unmatched=tuple(sorted(current.unmatched, key=lambda f: (f.file, f.code, f.value))))
+
+
+def _run_id(rules_version: str, submissions, target: Period) -> str:
+    # Derived from the inputs, so the same inputs and rules give byte-identical output.
+    seed = rules_version + str(target) + "".join(s.sha256 for s in submissions)
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
+
+
+def _periods(root: Path, period: Optional[str]) -> tuple[dict, Period]:
+    if not root.is_dir():
+        raise UsageError(f"{root} is not a folder", hint="pass a submissions folder holding YYYY-MM period folders")
+    folders = inputs.period_folders(root)
+    if not folders:
+        raise UsageError(f"{root} holds no period folders (named YYYY-MM, e.g. 2024-03)")
+    try:
+        target = Period.parse(period) if period else max(folders)
+    except ValueError as exc:
+        raise UsageError(f"--period: {exc}") from None
+    if target not in folders:
+        raise UsageError(f"there is no folder for period {target} in {root}",
+                         hint=f"periods found: {', '.join(str(p) for p in sorted(folders))}")
+    return folders, target
+
+
+def _allowed(folders: dict, target: Period) -> list[str]:
+    return sorted(str(f.resolve()) for p, folder in folders.items() if p <= target
+                  for f in folder.iterdir() if f.suffix.lower() == ".parquet")
+
+
+def read_period(con, project, folder: Path, period: Period, tmp: str, root: Path) -> PeriodData:
+    data = PeriodData(period)
+    counter = len(con.execute("SHOW TABLES").fetchall())
+    for path in inputs.files_in(folder):
+        rel = path.relative_to(root).as_posix() if root in path.parents else path.name
+        matched = inputs.match(path, project.contracts, inputs.peek_headers(path))
+        if not matched:
+            data.unmatched.append(Failure(rel, 0, "", path.name, "DQ15",
+                                          f"{rel} matches no dataset contract and was not read", "warning"))
+            continue
+        if len(matched) > 1:
+            data.unmatched.append(Failure(rel, 0, "", path.name, "DQ19",
+                                          f"{rel} matches the contracts {', '.join(matched)}; it was not read"))
+            continue
+        contract = project.contracts[matched[0]]
+        counter += 1
+        loaded = inputs.load(con, path, rel, contract, f"t{counter}", tmp)
+        data.validations[contract.id].append(validate(con, contract, loaded, period, project.organisations))
+    _completeness(project, data, folder, root)
+    return data
+
+
+def _completeness(project, data: PeriodData, folder: Path, root: Path) -> None:
+    """Expected submitters that sent nothing: their results become no_data."""
+    for contract in sorted(project.contracts.values(), key=lambda c: c.id):
+        if not reports_in(contract.frequency, data.period):
+            continue
+        expected = project.organisations.expected(contract.id, data.period)
+        validations: list[Validation] = data.validations.get(contract.id, [])
+        if not validations:
+            if expected:
+                where = folder.relative_to(root).as_posix() if root in folder.parents else folder.name
+                data.unmatched.append(Failure(where, 0, contract.org_column, ", ".join(expected), "DQ12",
+                                              f"no `{contract.id}` return for {data.period}: expected from "
+                                              f"{', '.join(expected)}", "warning"))
+            continue
+        if any(v.whole_file_bad for v in validations):
+            continue
+        seen = set()
+        for v in validations:
+            seen.update(v.present_orgs)
+        missing = [code for code in expected if code not in seen]
+        if missing:
+            first = validations[0]
+            failure = Failure(first.submission.file, 0, contract.org_column, ", ".join(missing), "DQ12",
+                              f"no rows from {', '.join(missing)}, expected to submit `{contract.id}` for "
+                              f"{data.period}", "warning")
+            data.validations[contract.id][0] = first.with_failure(failure)

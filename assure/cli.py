@@ -1,0 +1,114 @@
+"""The command line: options -> api -> render -> exit code.
+
+Imports nothing heavy at module level, so `assure --help` answers at once; pandera,
+duckdb and pandas load only when a command needs them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import FAIL_ON, AssureError, ExitCode, ProjectError
+
+EPILOG = """Exit codes: 0 all clear at the chosen --fail-on level; 1 results at or above
+that level; 2 invalid submissions (when --fail-on covers them); 3 invalid rules or metric
+definitions; 4 usage or input/output error."""
+
+
+def _fail(exc: AssureError) -> None:
+    if isinstance(exc, ProjectError):
+        for d in exc.diagnostics:
+            click.echo(str(d), err=True)
+    click.echo(f"error: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"  help: {exc.hint}", err=True)
+    sys.exit(int(exc.exit_code))
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(target)  # a reader never sees half a file
+    except OSError as exc:
+        raise AssureError(f"cannot write {path}: {exc.strerror}") from None
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AssureError as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Group, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="assure")
+def main() -> None:
+    """Assure every measurable commitment of a Joint Forward Plan.
+
+    A rules project (assure.toml, rules/, metric_defs/, reference/) states each
+    commitment once; `assure check` validates a month's data returns against their
+    contracts, measures every metric, and judges every rule for the ICB, each Place
+    and each provider.
+
+    \b
+    Start here:
+      assure check submissions/2024-03      validate and judge one month
+      assure check submissions --format json --out results.json
+    """
+
+
+@main.command(epilog=EPILOG)
+@click.argument("submissions", type=click.Path(file_okay=False, path_type=str))
+@click.option("--period", metavar="YYYY-MM", help="Period to check; default: the SUBMISSIONS folder's own "
+              "period, or the latest period folder inside it.")
+@click.option("--project", "project_dir", metavar="DIR", help="Rules project folder (default: the nearest folder "
+              "holding assure.toml).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "github", "markdown"]), default="text",
+              show_default=True, help="What to print on standard output.")
+@click.option("--out", "outs", multiple=True, metavar="FILE", help="Also write results to FILE, in the format its "
+              "extension names (.json, .xml for JUnit, .md); may be repeated.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="never", show_default=True,
+              help="Exit non-zero for: invalid returns only (invalid), or results at_risk or worse, missed or "
+                   "worse, or escalated (each of which also counts invalid returns).")
+@click.option("--no-history", is_flag=True, help="Do not record this run in the history database.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+def check(submissions, period, project_dir, fmt, outs, fail_on, no_history, quiet) -> None:
+    """Validate, measure and judge a period's data returns.
+
+    SUBMISSIONS is a folder of period folders (2023-04/, 2023-05/, ...) or one
+    period folder. Every file is matched to a dataset contract, validated (each
+    failure located by file, row and column), measured with DuckDB, rolled up from
+    provider to Place to ICB, and judged against every rule. Earlier period folders
+    give each result its trend.
+
+    \b
+    Examples:
+      assure check submissions/2024-03
+      assure check submissions --period 2024-03 --fail-on invalid --format junit
+    """
+    from . import api
+    from .errors import exit_code
+    from .render import format_for, render
+
+    progress = None
+    if not quiet and sys.stderr.isatty():
+        progress = lambda message: click.echo(f"\r\033[K{message}…", err=True, nl=False)  # noqa: E731
+    run = api.check(submissions, project_dir=project_dir, period=period, progress=progress)
+    if progress:
+        click.echo("\r\033[K", err=True, nl=False)
+    for path in outs:
+        _write(path, render(run, format_for(path), fail_on=fail_on))
+    color = fmt == "text" and sys.stdout.isatty()
+    click.echo(render(run, fmt, fail_on=fail_on, color=color), nl=False)
+    sys.exit(int(exit_code(run, fail_on)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,141 @@
+"""From validated, measured periods to one Result per rule, geography and period:
+which geographies a rule covers, whether their data can be judged, and the series
+each result carries for SPC."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from . import metrics as metrics_mod
+from .judge import judge
+from .model import Project, Rule
+from .periods import Period, reports_in
+from .results import SEVERITY, Geography, Result, SpcSummary, Verdict
+
+
+def measure_period(con, project: Project, data) -> None:
+    for dataset, validations in sorted(data.validations.items()):
+        views = [v.view for v in validations if v.view]
+        by_org = metrics_mod.measure_dataset(con, project, dataset, views, data.period)
+        for metric in sorted(project.metrics.values(), key=lambda m: m.id):
+            if metric.dataset != dataset:
+                continue
+            for measure in metrics_mod.roll_up(project, metric, by_org, data.period):
+                data.measures[(metric.id, measure.level, measure.code)] = measure
+
+
+def results_for(project: Project, data: dict, target: Period) -> tuple[Result, ...]:
+    results = []
+    for rule in sorted(project.rules.values(), key=lambda r: r.id):
+        metric = project.metrics[rule.metric]
+        contract = project.contracts[metric.dataset]
+        if not reports_in(contract.frequency, target):
+            continue
+        for geo in geographies(project, rule, data[target]):
+            results.append(_result(project, rule, geo, data, target))
+    return tuple(sorted(results, key=lambda r: (r.rule, _LEVEL_ORDER[r.geography.level], r.geography.code)))
+
+
+_LEVEL_ORDER = {"icb": 0, "place": 1, "provider": 2}
+
+
+def members(project: Project, dataset: str, period_data) -> list[str]:
+    """Organisations that feed a dataset this period: those expected, and those that sent rows."""
+    expected = set(project.organisations.expected(dataset, period_data.period))
+    for v in period_data.validations.get(dataset, []):
+        expected.update(code for code in v.present_orgs if project.organisations.get(code))
+    return sorted(expected)
+
+
+def geographies(project: Project, rule: Rule, period_data) -> list[Geography]:
+    register = project.organisations
+    dataset = project.metrics[rule.metric].dataset
+    orgs = members(project, dataset, period_data)
+    found = []
+    if "icb" in rule.levels:
+        icb = register.get(project.icb)
+        found.append(Geography("icb", project.icb, icb.name if icb else project.icb))
+    if "place" in rule.levels:
+        places = sorted({register.place_of(o) for o in orgs} - {None})
+        found += [Geography("place", p, register.get(p).name) for p in places]
+    if "provider" in rule.levels:
+        found += [Geography("provider", o, register.get(o).name) for o in orgs if register.get(o).level == "provider"]
+    if rule.orgs:
+        found = [g for g in found if g.code in rule.orgs]
+    return found
+
+
+def contributors(project: Project, geo: Geography, orgs: list[str]) -> list[str]:
+    register = project.organisations
+    if geo.level == "icb":
+        return orgs
+    if geo.level == "place":
+        return [o for o in orgs if register.place_of(o) == geo.code]
+    return [geo.code] if geo.code in orgs else []
+
+
+def data_state(project: Project, geo: Geography, dataset: str, period_data) -> tuple[str, str, tuple[str, ...]]:
+    """(invalid reason, missing reason, caveats) for a geography's data in one period."""
+    validations = period_data.validations.get(dataset, [])
+    if not validations:
+        return "", f"no `{dataset}` return was submitted for {period_data.period}", ()
+    broken = [v for v in validations if v.whole_file_bad]
+    if broken:
+        first = next(f for f in broken[0].submission.failures if f.severity == "error")
+        return f"{broken[0].submission.file} could not be used: {first.code} {first.message}", "", ()
+    orgs = members(project, dataset, period_data)
+    mine = contributors(project, geo, orgs)
+    bad = sorted({o for v in validations for o in v.bad_orgs} & set(mine))
+    if geo.level == "icb" and any(v.unattributed or (set(v.bad_orgs) - set(orgs)) for v in validations):
+        bad = bad or ["rows with unknown or closed organisation codes"]
+    if bad:
+        return f"rejected rows in the `{dataset}` return for {', '.join(bad)}", "", ()
+    present = {o for v in validations for o in v.present_orgs}
+    missing = [o for o in mine if o not in present]
+    if mine and len(missing) == len(mine):
+        return "", f"{', '.join(missing)} sent no `{dataset}` rows for {period_data.period}", ()
+    caveats = ()
+    if missing:
+        caveats = (f"incomplete: {', '.join(missing)} did not submit, so the figure covers "
+                   f"{len(mine) - len(missing)} of {len(mine)} organisations",)
+    warnings = sorted({f"{f.code} {f.message}" for v in validations for f in v.submission.failures
+                       if f.severity == "warning" and f.code != "DQ12" and (not f.org or f.org in mine)})
+    return "", "", caveats + tuple(warnings[:5])
+
+
+def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Period) -> Result:
+    from . import spc_summary
+
+    metric = project.metrics[rule.metric]
+    dataset = metric.dataset
+    frequency = project.contracts[dataset].frequency
+    series = []
+    for period in sorted(data):
+        if reports_in(frequency, period):
+            m = data[period].measures.get((metric.id, geo.level, geo.code))
+            invalid, _, _ = data_state(project, geo, dataset, data[period])
+            series.append((str(period), None if (m is None or invalid) else _round(m.value)))
+    measure = data[target].measures.get((metric.id, geo.level, geo.code))
+    invalid, missing, caveats = data_state(project, geo, dataset, data[target])
+    value = measure.value if measure else None
+    judgement = judge(rule, value, target, invalid=invalid, missing=missing)
+    return Result(
+        rule=rule.id, metric=metric.id, geography=geo, period=str(target), value=_round(value),
+        numerator=_round(measure.numerator) if measure else None,
+        denominator=_round(measure.denominator) if measure else None,
+        target=judgement.target, target_kind=judgement.target_kind, verdict=judgement.verdict,
+        reason=judgement.reason, caveats=caveats, spc=spc_summary.summarise(rule, metric, series),
+        series=tuple(series),
+    )
+
+
+def _round(value: Optional[float]) -> Optional[float]:
+    # Six places keeps output byte-identical across platforms whose last float bits differ.
+    return None if value is None else round(value, 6)
+
+
+def worst_first(results) -> list[Result]:
+    return sorted(results, key=lambda r: (SEVERITY[r.verdict], r.rule, _LEVEL_ORDER[r.geography.level], r.geography.code))
+
+
+__all__ = ["measure_period", "results_for", "worst_first", "Verdict", "SpcSummary"]

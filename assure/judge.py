@@ -1,0 +1,92 @@
+"""Where a verdict is decided: pure functions from a rule, a value and a period to
+exactly one Verdict, with the reason in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .model import Rule
+from .periods import Period
+from .results import Verdict
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: Verdict
+    reason: str
+    target: Optional[float]      # the number the value was compared with
+    target_kind: str             # target | trajectory | none
+
+
+def passes(comparator: str, value: float, target: tuple[float, ...]) -> bool:
+    if comparator == "between":
+        return target[0] <= value <= target[1]
+    if comparator == "eliminate":
+        return value == 0
+    return {
+        ">=": value >= target[0], ">": value > target[0],
+        "<=": value <= target[0], "<": value < target[0],
+    }[comparator]
+
+
+def in_warn_band(rule: Rule, value: float) -> bool:
+    if rule.warn is None:
+        return False
+    if rule.comparator in (">=", ">"):
+        return value >= rule.warn
+    return value <= rule.warn  # <=, < and eliminate: a small residue is at risk, not missed
+
+
+def describe_target(rule: Rule, target: Optional[tuple[float, ...]] = None) -> str:
+    target = target or rule.target
+    if rule.comparator == "eliminate":
+        return "zero"
+    if rule.comparator == "between":
+        return f"between {target[0]:g} and {target[1]:g}"
+    return f"{rule.comparator} {target[0]:g}"
+
+
+def judge(rule: Rule, value: Optional[float], period: Period, *, invalid: str = "", missing: str = "") -> Judgement:
+    """The verdict for one geography and period. `invalid` and `missing` say why the
+    data cannot be judged; they win over any number, because a number drawn from
+    unfit data is not one to act on."""
+    headline = None if rule.comparator == "between" else (0.0 if rule.comparator == "eliminate" else rule.target[0])
+    if invalid:
+        return Judgement(Verdict.INVALID_DATA, invalid, headline, "target")
+    if value is None:
+        return Judgement(Verdict.NO_DATA, missing or "no value could be measured", headline, "target")
+    if rule.start and period < rule.start:
+        return Judgement(Verdict.NOT_DUE, f"the commitment starts in {rule.start}", headline, "target")
+    if rule.deadline and period < rule.deadline:
+        return _before_deadline(rule, value, period, headline)
+    return _against_target(rule, value, headline)
+
+
+def _before_deadline(rule: Rule, value: float, period: Period, headline) -> Judgement:
+    planned = rule.trajectory_at(period)
+    if planned is None:
+        ahead = " (it already meets the target)" if passes(rule.comparator, value, rule.target) else ""
+        return Judgement(Verdict.NOT_DUE, f"due by {rule.deadline}, with no trajectory for {period}{ahead}",
+                         headline, "target")
+    comparator = ">=" if rule.comparator in (">=", ">") else "<="
+    if passes(comparator, value, (planned,)):
+        return Judgement(Verdict.MET, f"{_fmt(value)} is on the planned trajectory ({comparator} {planned:g} "
+                         f"in {period}, on the way to {describe_target(rule)} by {rule.deadline})", planned, "trajectory")
+    return Judgement(Verdict.OFF_TRAJECTORY, f"{_fmt(value)} is behind the planned trajectory of {planned:g} for "
+                     f"{period} (target {describe_target(rule)} by {rule.deadline})", planned, "trajectory")
+
+
+def _against_target(rule: Rule, value: float, headline) -> Judgement:
+    wanted = describe_target(rule)
+    if passes(rule.comparator, value, rule.target):
+        return Judgement(Verdict.MET, f"{_fmt(value)} meets the target ({wanted})", headline, "target")
+    if in_warn_band(rule, value):
+        return Judgement(Verdict.AT_RISK, f"{_fmt(value)} misses the target ({wanted}) but is inside the warn "
+                         f"band (to {rule.warn:g})", headline, "target")
+    when = f", due {rule.deadline}" if rule.deadline else ""
+    return Judgement(Verdict.MISSED, f"{_fmt(value)} misses the target ({wanted}{when})", headline, "target")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.1f}" if abs(value) >= 0.05 or value == 0 else f"{value:.3g}"
