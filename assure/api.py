@@ -91,14 +91,14 @@ def read_period(con, project, folder: Path, period: Period, tmp: str, root: Path
     data = PeriodData(period)
     counter = len(con.execute("SHOW TABLES").fetchall())
     for path in inputs.files_in(folder):
-        rel = path.relative_to(root).as_posix() if root in path.parents else path.name
+        rel = f"{folder.name}/{path.name}"  # the same however the submissions root was given
         matched = inputs.match(path, project.contracts, inputs.peek_headers(path))
         if not matched:
-            data.unmatched.append(Failure(rel, 0, "", path.name, "DQ15",
+            data.unmatched.append(Failure(rel, 0, "", "", "DQ15",
                                           f"{rel} matches no dataset contract and was not read", "warning"))
             continue
         if len(matched) > 1:
-            data.unmatched.append(Failure(rel, 0, "", path.name, "DQ19",
+            data.unmatched.append(Failure(rel, 0, "", "", "DQ19",
                                           f"{rel} matches the contracts {', '.join(matched)}; it was not read"))
             continue
         contract = project.contracts[matched[0]]
@@ -118,8 +118,7 @@ def _completeness(project, data: PeriodData, folder: Path, root: Path) -> None:
         validations: list[Validation] = data.validations.get(contract.id, [])
         if not validations:
             if expected:
-                where = folder.relative_to(root).as_posix() if root in folder.parents else folder.name
-                data.unmatched.append(Failure(where, 0, contract.org_column, ", ".join(expected), "DQ12",
+                data.unmatched.append(Failure(folder.name, 0, contract.org_column, ", ".join(expected), "DQ12",
                                               f"no `{contract.id}` return for {data.period}: expected from "
                                               f"{', '.join(expected)}", "warning"))
             continue

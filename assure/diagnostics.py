@@ -83,6 +83,10 @@ PROJECT_CODES = (
        "Targets, warn bands and trajectories make sense together.",
        "A warn band on the wrong side of the target would never report at_risk.",
        'comparator = ">=", target = 76.0, warn = 80.0', "warn = 74.0 (below the target for >=)"),
+    _c("PJ08", "bad-sql", "Metric SQL fails to run against its dataset",
+       "A metric's numerator, denominator or value is DuckDB SQL that runs on the dataset's columns only.",
+       "SQL that fails would leave every rule on the metric unjudged; SQL that reads files could leak them.",
+       "numerator = \"sum(attendences)\"", "numerator = \"sum(attendances)\""),
 )
 
 DQ_CODES = (

@@ -70,6 +70,7 @@ class Loader:
     root: Path
     diagnostics: list = field(default_factory=list)
     hashes: list = field(default_factory=list)
+    broken: set = field(default_factory=set)  # ids defined but invalid: not reported again as dangling
 
     def error(self, code: str, message: str, location: Location, hint: str = "") -> None:
         self.diagnostics.append(Diagnostic(code, message, location, "error", hint))
@@ -95,7 +96,10 @@ class Loader:
             self.error("PJ01", "file is not UTF-8 text", Location(rel))
             return None
         except tomllib.TOMLDecodeError as exc:
-            line, col = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
+            import re
+
+            where = re.search(r"at line (\d+), column (\d+)", str(exc))
+            line, col = (int(where.group(1)), int(where.group(2))) if where else (1, 1)
             message = str(exc).split(" (at line")[0]
             self.error("PJ01", f"invalid TOML: {message}", Location(rel, line, col),
                        hint="see https://toml.io for the syntax; strings need quotes, numbers do not")
@@ -123,6 +127,10 @@ class Loader:
             return
         if err.validator == "required":
             self.error("PJ02", f"{dotted} is missing {err.message.split(' is a required')[0]}", doc.at(*path))
+            return
+        if err.validator == "not" and path[:1] == ("rules",):
+            self.error("PJ02", f"{dotted}: `target` is not used with comparator = \"eliminate\" (the target is zero)",
+                       doc.at(*path, "target"))
             return
         if err.validator == "oneOf" and path[:1] == ("metrics",):
             self.error("PJ02", f"{dotted} needs `numerator` and `denominator`, or `numerator` and "
@@ -177,8 +185,9 @@ def _read_sections(loader: Loader, folder: Path, allowed: tuple[str, ...]) -> li
                          f"did you mean `{close[0]}`?" if close else "")
         for section in allowed:
             if section in doc.data and not loader.check_schema(doc, SECTION_SCHEMA[section], doc.data[section], (section,)):
-                doc.data[section] = {k: v for k, v in doc.data[section].items()
-                                     if _valid_entry(section, v)}
+                valid = {k: v for k, v in doc.data[section].items() if _valid_entry(section, v)}
+                loader.broken.update(set(doc.data[section]) - set(valid))
+                doc.data[section] = valid
         docs.append(doc)
     return docs
 
@@ -262,6 +271,8 @@ def _unique(loader, where, kind, ident, doc, path) -> bool:
 
 
 def _dangling(loader, doc, path, kind, name, known) -> None:
+    if name in loader.broken:
+        return
     close = difflib.get_close_matches(name, sorted(known), n=1)
     hint = f"did you mean `{close[0]}`?" if close else f"define [{kind}s.{name}] in metric_defs/"
     loader.error("PJ03", f"unknown {kind} `{name}`", doc.at(*path), hint)

@@ -16,9 +16,13 @@ FIRST_FAILURES = 5
 
 
 def _value(r) -> str:
+    """One decimal, or more where one decimal would print the target for a value that misses it."""
     if r.value is None:
         return "–"
-    return f"{r.value:,.1f}"
+    shown = f"{r.value:,.1f}"
+    if r.target is not None and r.value != r.target and shown == f"{r.target:,.1f}":
+        shown = f"{r.value:,.3f}"
+    return shown
 
 
 def _counts(results) -> str:
@@ -40,15 +44,17 @@ def render(run, *, width: int = 120, color: bool = False, **_) -> str:
     console.print(f"[bold]{p.project}[/] · period {p.period} · {len(run.submissions)} returns · "
                   f"{len(by_rule)} rules · {len(run.results)} results")
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for heading in ("rule", "ICB", "value", "target", "Places", "providers"):
+    for heading in ("rule", "ICB (or worst)", "value", "target", "Places", "providers"):
         table.add_column(heading, overflow="fold")
     for rule in order:
         rows = by_rule[rule]
         icb = next((r for r in rows if r.geography.level == "icb"), None)
-        head = icb or min(rows, key=lambda r: SEVERITY[r.verdict])
-        verdict = f"[{STYLE[head.verdict.value]}]{SHORT[head.verdict.value]}[/]" if icb else "–"
+        head = icb or min(rows, key=lambda r: (SEVERITY[r.verdict], r.geography.code))
+        verdict = f"[{STYLE[head.verdict.value]}]{SHORT[head.verdict.value]}[/]"
+        if not icb:
+            verdict += f" ({head.geography.code})"
         target = "" if head.target is None else f"{head.target:g}" + (" (traj)" if head.target_kind == "trajectory" else "")
-        table.add_row(rule, verdict, _value(head) if icb else "", target if icb else "",
+        table.add_row(rule, verdict, _value(head), target,
                       _counts([r for r in rows if r.geography.level == "place"]),
                       _counts([r for r in rows if r.geography.level == "provider"]))
     console.print(table)

@@ -1,0 +1,81 @@
+"""Verdicts from judge(): a table of hand-worked cases, and properties every rule obeys."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assure.judge import judge
+from assure.model import Rule, Source
+from assure.periods import Period
+from assure.results import Verdict
+
+M, AR, MI, OT, ND, NO, INV = (Verdict.MET, Verdict.AT_RISK, Verdict.MISSED, Verdict.OFF_TRAJECTORY,
+                              Verdict.NOT_DUE, Verdict.NO_DATA, Verdict.INVALID_DATA)
+
+
+def rule(comparator=">=", target=(76.0,), warn=None, start="2023-04", deadline="2024-03", trajectory=()):
+    return Rule(id="r", title="t", metric="m", kind="threshold", comparator=comparator, target=target, warn=warn,
+                start=Period.parse(start) if start else None, deadline=Period.parse(deadline) if deadline else None,
+                trajectory=tuple((Period.parse(p), v) for p, v in trajectory), levels=("icb",), orgs=(), owner="",
+                committee="", programme="", tags=(), register=(), source=Source("f", 1, "q"), not_followed=(),
+                rationale="", path="rules/x.toml")
+
+
+CASES = [
+    # rule, value, period, expected
+    (rule(), 76.0, "2024-03", M),
+    (rule(), 75.99, "2024-03", MI),
+    (rule(warn=74.0), 74.0, "2024-03", AR),
+    (rule(warn=74.0), 73.9, "2024-03", MI),
+    (rule(), 80.0, "2024-06", M),                       # after the deadline the target still applies
+    (rule(), 80.0, "2023-10", ND),                      # before the deadline, no trajectory
+    (rule(), 80.0, "2023-01", ND),                      # before the start
+    (rule(trajectory=[("2023-10", 74.0)]), 74.5, "2023-11", M),
+    (rule(trajectory=[("2023-10", 74.0)]), 73.0, "2023-11", OT),
+    (rule("<=", (92.0,), warn=93.0), 92.5, "2024-03", AR),
+    (rule("<=", (92.0,)), 94.3, "2024-03", MI),
+    (rule("<", (30.0,)), 30.0, "2024-03", MI),
+    (rule(">", (30.0,)), 30.0, "2024-03", MI),
+    (rule("between", (12.0, 14.0)), 14.0, "2024-03", M),
+    (rule("between", (12.0, 14.0)), 14.1, "2024-03", MI),
+    (rule("eliminate", (0.0,)), 0.0, "2024-03", M),
+    (rule("eliminate", (0.0,), warn=5.0), 3.0, "2024-03", AR),
+    (rule("eliminate", (0.0,)), 3.0, "2024-03", MI),
+    (rule("<=", (33.0,), trajectory=[("2023-04", 40.0)]), 35.0, "2023-08", M),
+    (rule("<=", (33.0,), trajectory=[("2023-04", 34.0)]), 35.0, "2023-08", OT),
+    (rule(deadline=None), 70.0, "2023-05", MI),
+]
+
+
+@pytest.mark.parametrize("the_rule, value, period, expected", CASES)
+def test_hand_worked_verdicts(the_rule, value, period, expected):
+    assert judge(the_rule, value, Period.parse(period)).verdict is expected
+
+
+def test_invalid_data_outranks_any_value():
+    assert judge(rule(), 99.0, Period(2024, 3), invalid="rejected rows").verdict is INV
+
+
+def test_no_value_is_no_data():
+    outcome = judge(rule(), None, Period(2024, 3), missing="RJN sent nothing")
+    assert (outcome.verdict, outcome.reason) == (NO, "RJN sent nothing")
+
+
+periods = st.builds(Period, st.integers(2020, 2027), st.integers(1, 12))
+values = st.floats(0, 200, allow_nan=False)
+
+
+@given(values, values, periods)
+def test_higher_never_judges_worse_when_higher_is_better(a, b, period):
+    order = {M: 0, AR: 1, OT: 2, MI: 2, ND: 0}
+    low, high = sorted((a, b))
+    r = rule(warn=70.0, trajectory=[("2023-09", 60.0)])
+    assert order[judge(r, high, period).verdict] <= order[judge(r, low, period).verdict]
+
+
+@given(values, periods, st.sampled_from([">=", "<=", ">", "<", "eliminate"]))
+def test_exactly_one_verdict_with_a_reason(value, period, comparator):
+    outcome = judge(rule(comparator, (50.0,)), value, period)
+    assert isinstance(outcome.verdict, Verdict) and outcome.reason
