@@ -134,3 +134,12 @@ def _completeness(project, data: PeriodData, folder: Path, root: Path) -> None:
                               f"no rows from {', '.join(missing)}, expected to submit `{contract.id}` for "
                               f"{data.period}", "warning")
             data.validations[contract.id][0] = first.with_failure(failure)
+
+
+def coverage(project_dir: Optional[str] = None):
+    """The commitments register joined to the rules that encode it."""
+    from . import coverage as coverage_mod
+    from . import register
+
+    project = project_mod.load(project_dir)
+    return coverage_mod.build(register.load(project.root, project.register_dir), project.rules)

@@ -110,5 +110,57 @@ def check(submissions, period, project_dir, fmt, outs, fail_on, no_history, quie
     sys.exit(int(exit_code(run, fail_on)))
 
 
+@main.command(epilog=EPILOG)
+@click.option("--project", "project_dir", metavar="DIR", help="Rules project folder.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+def coverage(project_dir, fmt) -> None:
+    """Which commitments of the plan are encoded, still to encode, or not testable.
+
+    Joins the commitments register (register/*.toml: every commitment statement in
+    the plan, with its source lines) to the rules that cite it. Exits 1 when a
+    register entry names a rule that does not exist, or a rule cites no register
+    entry (or one that does not exist).
+
+    \b
+    Example:
+      assure coverage --format markdown > coverage.md
+    """
+    from . import api
+    from .render.coverage_out import render
+
+    result = api.coverage(project_dir)
+    click.echo(render(result, fmt), nl=False)
+    sys.exit(int(ExitCode.FINDINGS if result.problems else ExitCode.OK))
+
+
+@main.command(epilog=EPILOG)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--date", "date_column", required=True, metavar="COL", help="Column holding the period or date.")
+@click.option("--value", "value_column", required=True, metavar="COL", help="Column holding the value.")
+@click.option("--improvement", type=click.Choice(["increase", "decrease", "neutral"]), default="increase",
+              show_default=True, help="Which direction is better.")
+@click.option("--target", type=float, help="Target, for the assurance icon.")
+@click.option("--rebase", multiple=True, metavar="DATE", help="Start a new set of limits at this date (repeatable).")
+@click.option("--fix-after", type=click.IntRange(min=12), help="Compute limits from the first N points only.")
+@click.option("--no-screen", is_flag=True, help="Keep unusually large moving ranges (as the MDC Excel tool does).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "svg"]), default="text", show_default=True)
+def spc(file, date_column, value_column, improvement, target, rebase, fix_after, no_screen, fmt) -> None:
+    """Making Data Count SPC for any series in a CSV file.
+
+    Prints, for each point, the mean, the process limits, the special-cause rules it
+    triggers and its variation type; and for the series, the variation and
+    assurance icons. Limits are mean ± 2.66 × mean moving range, as NHS-R's
+    NHSRplotthedots computes them; see docs/spc.md.
+
+    \b
+    Example:
+      assure spc ae.csv --date period --value performance --target 76 --improvement increase
+    """
+    from . import spc_command
+
+    click.echo(spc_command.run(file, date_column, value_column, improvement=improvement, target=target,
+                               rebase=rebase, fix_after=fix_after, screen=not no_screen, fmt=fmt), nl=False)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

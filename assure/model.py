@@ -130,6 +130,7 @@ class Project:
     population: object = None                       # population.Population
     history_path: str = ".assure/history.duckdb"
     sources_dir: str = "sources"
+    register_dir: str = "register"
     file_hashes: tuple[tuple[str, str], ...] = ()
 
     @property

@@ -167,7 +167,8 @@ def diagnose(start: str | None = None) -> tuple[Project | None, list[Diagnostic]
         root=str(root), name=settings["name"], icb=settings["icb"], version=settings.get("version", "0"),
         contracts=contracts, metrics=metrics, rules=rules, organisations=register,
         population=population, history_path=settings.get("history", ".assure/history.duckdb"),
-        sources_dir=settings.get("sources", "sources"), file_hashes=tuple(sorted(loader.hashes)),
+        sources_dir=settings.get("sources", "sources"), register_dir=settings.get("register", "register"),
+        file_hashes=tuple(sorted(loader.hashes)),
     )
     return project, sorted(loader.diagnostics, key=lambda d: (d.location.path, d.location.line, d.location.col, d.code))
 
