@@ -30,9 +30,14 @@ def check(submissions: str, *, project_dir: Optional[str] = None, period: Option
           progress: Optional[Callable[[str], None]] = None) -> Run:
     """Validate, measure and judge one period's returns (earlier periods in the same
     submissions folder give the series for SPC and consecutive-period rules)."""
+    project = project_mod.load(project_dir)
+    return evaluate_project(project, submissions, period, progress)[0]
+
+
+def evaluate_project(project, submissions: str, period: Optional[str], progress=None) -> tuple[Run, dict]:
+    """The whole pipeline for a loaded project; returns the run and each period's data."""
     from . import evaluate
 
-    project = project_mod.load(project_dir)
     folders, target = _periods(Path(submissions), period)
     say = progress or (lambda message: None)
     con = db.connect()
@@ -56,8 +61,9 @@ def check(submissions: str, *, project_dir: Optional[str] = None, period: Option
         period=str(target), inputs=tuple((s.file, s.sha256) for s in submissions_out),
         run_id=_run_id(project.rules_version, submissions_out, target),
     )
-    return Run(provenance=provenance, submissions=submissions_out, results=results,
-               unmatched=tuple(sorted(current.unmatched, key=lambda f: (f.file, f.code, f.value))))
+    run = Run(provenance=provenance, submissions=submissions_out, results=results,
+              unmatched=tuple(sorted(current.unmatched, key=lambda f: (f.file, f.code, f.value))))
+    return run, data
 
 
 def _run_id(rules_version: str, submissions, target: Period) -> str:
@@ -143,3 +149,15 @@ def coverage(project_dir: Optional[str] = None):
 
     project = project_mod.load(project_dir)
     return coverage_mod.build(register.load(project.root, project.register_dir), project.rules)
+
+
+def explain(rule: str, *, submissions: Optional[str] = None, project_dir: Optional[str] = None,
+            period: Optional[str] = None, geography: Optional[str] = None):
+    """How one rule's verdict was reached for a period and geography."""
+    from . import explain as explain_mod
+
+    project = project_mod.load(project_dir)
+    explain_mod.rule_or_fail(project, rule)
+    folder = submissions or str(Path(project.root) / project.submissions_dir)
+    run, data = evaluate_project(project, folder, period)
+    return explain_mod.explain(project, run, data, rule, geography)

@@ -111,6 +111,44 @@ def check(submissions, period, project_dir, fmt, outs, fail_on, no_history, quie
 
 
 @main.command(epilog=EPILOG)
+@click.argument("name")
+@click.option("--period", metavar="YYYY-MM", help="Period to explain (default: the latest).")
+@click.option("--geography", metavar="CODE", help="ICB, Place (local authority code) or provider code "
+              "(default: the ICB where the rule covers it).")
+@click.option("--submissions", metavar="DIR", help="Submissions folder (default: the project's `submissions`).")
+@click.option("--project", "project_dir", metavar="DIR", help="Rules project folder.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+def explain(name, period, geography, submissions, project_dir, fmt) -> None:
+    """Exactly how a rule's verdict was reached, or what a code means.
+
+    For a RULE: the commitment as the plan words it, the metric and the exact SQL
+    that ran (it runs on its own against the same files), the numerator,
+    denominator and value with each contributing organisation, the target, warn
+    band, deadline and trajectory that applied, the verdict and why, SPC, escalation
+    and the data-quality caveats of the returns used, with their hashes.
+
+    For a CODE (DQ03, PJ02, ...): its documentation.
+
+    \b
+    Examples:
+      assure explain ae_4hr_76 --period 2024-03 --geography RBT
+      assure explain cancer_fds_75 --format markdown > fds.md
+      assure explain DQ11
+    """
+    from . import explain as explain_mod
+    from .render import explain_out
+
+    code = explain_mod.find_code(name)
+    if code is not None:
+        click.echo(explain_out.render_code(code), nl=False)
+        return
+    from . import api
+
+    result = api.explain(name, submissions=submissions, project_dir=project_dir, period=period, geography=geography)
+    click.echo(explain_out.render(result, fmt), nl=False)
+
+
+@main.command(epilog=EPILOG)
 @click.option("--project", "project_dir", metavar="DIR", help="Rules project folder.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 def coverage(project_dir, fmt) -> None:

@@ -172,6 +172,7 @@ class Validation:
     bad_orgs: tuple[str, ...]       # orgs with rejected rows
     unattributed: bool              # rejected rows that belong to no known org
     present_orgs: tuple[str, ...] = ()  # every org with at least one row, fit or not
+    standalone: Optional[str] = None    # SQL giving the clean typed rows straight from the file
 
     def with_failure(self, failure: Failure) -> "Validation":
         sub = self.submission
@@ -179,19 +180,23 @@ class Validation:
         return replace(self, submission=replace(sub, failures=failures, failure_count=sub.failure_count + 1))
 
 
-def typed_view(con, loaded: Loaded, contract: Contract) -> str:
-    """Typed columns beside their raw text. An aggregate return (a few hundred rows) is
-    materialised once, so its dozen checks do not re-parse it; a record-level extract
-    stays a view, streamed by each check, so memory does not grow with the file."""
-    view = loaded.view + "_t"
+def _typed_parts(loaded: Loaded, contract: Contract) -> str:
     parts = ["_row"]
     for name in loaded.columns:
         spec = contract.column(name)
         src = f"NULLIF(TRIM(CAST({quote(name)} AS VARCHAR)), '')"
         parts.append(f"TRY_CAST({src} AS {SQL_TYPE[spec.type]}) AS {quote(name)}")
         parts.append(f"{src} AS {quote(name + '__raw')}")
+    return ", ".join(parts)
+
+
+def typed_view(con, loaded: Loaded, contract: Contract) -> str:
+    """Typed columns beside their raw text. An aggregate return (a few hundred rows) is
+    materialised once, so its dozen checks do not re-parse it; a record-level extract
+    stays a view, streamed by each check, so memory does not grow with the file."""
+    view = loaded.view + "_t"
     kind = "TEMP TABLE" if contract.grain == "aggregate" else "VIEW"
-    con.execute(f"CREATE {kind} {view} AS SELECT {', '.join(parts)} FROM {loaded.view}")
+    con.execute(f"CREATE {kind} {view} AS SELECT {_typed_parts(loaded, contract)} FROM {loaded.view}")
     return view
 
 
@@ -220,8 +225,19 @@ def validate(con, contract: Contract, loaded: Loaded, period: Period, register) 
         if predicate:
             predicates.append(predicate)
     clean, bad_orgs, unattributed = _rejected(con, view, predicates, failures, org)
-    return _done(loaded, contract, period, failures, total, clean, False, bad_orgs, unattributed,
-                 tuple(sorted(o for o in orgs if o is not None)))
+    validation = _done(loaded, contract, period, failures, total, clean, False, bad_orgs, unattributed,
+                       tuple(sorted(o for o in orgs if o is not None)))
+    return replace(validation, standalone=_standalone(loaded, contract, view, predicates))
+
+
+def _standalone(loaded: Loaded, contract: Contract, view: str, predicates: list[str]) -> Optional[str]:
+    """The clean rows as one query that reads the file itself: the CTE takes the typed
+    view's name, so the rejection predicates apply unchanged."""
+    if not loaded.standalone:
+        return None
+    where = " WHERE NOT coalesce(" + " OR ".join(f"({p})" for p in predicates) + ", false)" if predicates else ""
+    return (f"WITH {view} AS (SELECT {_typed_parts(loaded, contract)} FROM ({loaded.standalone}))\n"
+            f"SELECT * FROM {view}{where}")
 
 
 def _survey(con, view: str, checks: list[SqlCheck], keys: list[str], org: Optional[str]):

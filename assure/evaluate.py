@@ -126,6 +126,8 @@ def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Pe
         target=judgement.target, target_kind=judgement.target_kind, verdict=judgement.verdict,
         reason=judgement.reason, caveats=caveats, spc=spc_summary.summarise(rule, metric, series),
         series=tuple(series),
+        contributions=tuple((c.org, _round(c.numerator), _round(c.denominator)) for c in measure.contributors)
+        if measure else (),
     )
 
 

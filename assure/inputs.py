@@ -51,6 +51,7 @@ class Loaded:
     columns: tuple[str, ...]            # canonical names present in the view
     failures: tuple[Failure, ...]
     sheet: str = ""
+    standalone: str | None = None       # SQL reading the file on its own, for `assure explain`
 
 
 # -- finding the period and its files --------------------------------------------------
@@ -106,14 +107,14 @@ class _Unreadable(Exception):
 def load(con, path: Path, rel: str, contract: Contract, table: str, tmp: str) -> Loaded:
     digest = sha256(path)
     kind = READABLE.get(path.suffix.lower())
-    sheet = ""
+    sheet, reader = "", None
     try:
         if kind == "csv":
-            headers = _load_csv(con, path, table, tmp)
+            headers, reader = _load_csv(con, path, table, tmp)
         elif kind == "excel":
             headers, sheet = _load_excel(con, path, table, contract, tmp)
         elif kind == "parquet":
-            headers = _load_parquet(con, path, table)
+            headers, reader = _load_parquet(con, path, table)
         else:
             raise _Unreadable(f"{path.suffix or 'files without an extension'} is not a format assure reads "
                               "(CSV, Excel .xlsx or Parquet)")
@@ -124,8 +125,9 @@ def load(con, path: Path, rel: str, contract: Contract, table: str, tmp: str) ->
     if rows == 0:
         failure = Failure(rel, 0, "", "", "DQ13", f"{rel} has a header but no data rows")
         return Loaded(rel, digest, None, 0, (), (failure,), sheet)
-    view, columns, failures = _map_columns(con, table, headers, contract, rel)
-    return Loaded(rel, digest, view, rows, columns, tuple(failures), sheet)
+    view, columns, failures, select = _map_columns(con, table, headers, contract, rel)
+    standalone = f"SELECT {select} FROM ({reader})" if reader else None
+    return Loaded(rel, digest, view, rows, columns, tuple(failures), sheet, standalone)
 
 
 def _csv_header(path: Path) -> tuple[list[str], str, str]:
@@ -148,7 +150,7 @@ def _csv_header(path: Path) -> tuple[list[str], str, str]:
     return headers, delimiter, encoding
 
 
-def _load_csv(con, path: Path, table: str, tmp: str) -> list[str]:
+def _load_csv(con, path: Path, table: str, tmp: str) -> tuple[list[str], str | None]:
     headers, delimiter, encoding = _csv_header(path)
     if not headers:
         raise _Unreadable("the file is empty")
@@ -157,24 +159,25 @@ def _load_csv(con, path: Path, table: str, tmp: str) -> list[str]:
     if encoding == "cp1252":
         source = _transcode(path, tmp)
     columns = "{" + ", ".join(f"{literal(h)}: 'VARCHAR'" for h in headers) + "}"
-    sql = (f"CREATE TABLE {table} AS SELECT * FROM read_csv({literal(str(source))}, header = true, "
-           f"auto_detect = false, delim = {literal(delimiter)}, quote = '\"', escape = '\"', "
-           f"columns = {columns})")
+    reader = (f"read_csv({literal(str(source.resolve()))}, header = true, auto_detect = false, "
+              f"delim = {literal(delimiter)}, quote = '\"', escape = '\"', columns = {columns})")
+    sql = f"CREATE TABLE {table} AS SELECT * FROM {reader}"
     try:
         con.execute(sql)
     except Exception as exc:  # duckdb raises its own error types; all mean "cannot parse"
         message = str(exc)
         if "not utf-8 encoded" in message and encoding != "cp1252":
             con.execute(f"DROP TABLE IF EXISTS {table}")
-            con.execute(sql.replace(literal(str(source)), literal(str(_transcode(path, tmp)))))
-            return headers
+            con.execute(sql.replace(literal(str(source.resolve())), literal(str(_transcode(path, tmp)))))
+            return headers, None
         line = re.search(r"Line: (\d+)", message)
         detail = message.split("\n")[0].replace("Invalid Input Error: ", "")
         found = re.search(r"Expected Number of Columns: \d+ Found: \d+", message)
         raise _Unreadable(found.group(0) if found else detail, int(line.group(1)) if line else 0) from None
     # rowid follows insertion order, which DuckDB preserves: data line n is row n + 1.
     con.execute(f"CREATE VIEW {table}_r AS SELECT rowid + 2 AS _row, * FROM {table}")
-    return headers
+    standalone = None if encoding == "cp1252" else f"SELECT row_number() OVER () + 1 AS _row, * FROM {reader}"
+    return headers, standalone
 
 
 def _transcode(path: Path, tmp: str) -> Path:
@@ -266,16 +269,18 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _load_parquet(con, path: Path, table: str) -> list[str]:
+def _load_parquet(con, path: Path, table: str) -> tuple[list[str], str]:
+    reader = f"read_parquet({literal(str(path.resolve()))}, file_row_number = true)"
     try:
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet({literal(str(path))}, file_row_number = true)")
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM {reader}")
         names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
     except Exception as exc:  # duckdb's error types: an unreadable file whatever the cause
         raise _Unreadable(str(exc).split("\n")[0]) from None
     headers = [n for n in names if n != "file_row_number"]
     _check_header_names(headers)
-    con.execute(f"CREATE VIEW {table}_r AS SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number) FROM {table}")
-    return headers
+    row_view = f"SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number) FROM"
+    con.execute(f"CREATE VIEW {table}_r AS {row_view} {table}")
+    return headers, f"{row_view} {reader}"
 
 
 def _map_columns(con, table: str, headers: list[str], contract: Contract, rel: str):
@@ -303,7 +308,7 @@ def _map_columns(con, table: str, headers: list[str], contract: Contract, rel: s
                                         severity="warning"))
     view = f"{table}_v"
     con.execute(f"CREATE VIEW {view} AS SELECT {', '.join(selected)} FROM {table}_r")
-    return view, tuple(present), failures
+    return view, tuple(present), failures, ", ".join(selected)
 
 
 def _all_known(contract: Contract) -> set[str]:

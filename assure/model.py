@@ -131,6 +131,7 @@ class Project:
     history_path: str = ".assure/history.duckdb"
     sources_dir: str = "sources"
     register_dir: str = "register"
+    submissions_dir: str = "submissions"
     file_hashes: tuple[tuple[str, str], ...] = ()
 
     @property

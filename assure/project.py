@@ -168,6 +168,7 @@ def diagnose(start: str | None = None) -> tuple[Project | None, list[Diagnostic]
         contracts=contracts, metrics=metrics, rules=rules, organisations=register,
         population=population, history_path=settings.get("history", ".assure/history.duckdb"),
         sources_dir=settings.get("sources", "sources"), register_dir=settings.get("register", "register"),
+        submissions_dir=settings.get("submissions", "submissions"),
         file_hashes=tuple(sorted(loader.hashes)),
     )
     return project, sorted(loader.diagnostics, key=lambda d: (d.location.path, d.location.line, d.location.col, d.code))

@@ -108,6 +108,7 @@ class Result:
     escalation: Escalation = field(default_factory=Escalation)
     spc: SpcSummary = field(default_factory=SpcSummary)
     series: tuple[tuple[str, Optional[float]], ...] = ()
+    contributions: tuple[tuple[str, Optional[float], Optional[float]], ...] = ()  # (org, numerator, denominator)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ def result(r) -> dict:
                 "mean": r.spc.mean, "lpl": r.spc.lpl, "upl": r.spc.upl, "rules": list(r.spc.rules),
                 "warning": r.spc.warning},
         "series": [{"period": p, "value": v} for p, v in r.series],
+        "contributions": [{"org": o, "numerator": n, "denominator": d} for o, n, d in r.contributions],
     }
 
 
