@@ -172,6 +172,45 @@ def coverage(project_dir, fmt) -> None:
 
 
 @main.command(epilog=EPILOG)
+@click.argument("directory", required=False)
+@click.option("--icb", default="QXX", show_default=True, metavar="CODE", help="The ICB's ODS code.")
+@click.option("--name", default="", help="The ICB's name.")
+@click.option("--rule", "rule_id", metavar="ID", help="Instead: write a commented template for a new rule.")
+@click.option("--metric", metavar="METRIC", help="With --rule: the metric the rule judges.")
+@click.option("--project", "project_dir", metavar="DIR", help="With --rule: the rules project.")
+def init(directory, icb, name, rule_id, metric, project_dir) -> None:
+    """Start a rules project, or a new rule in one.
+
+    `assure init DIR --icb CODE` creates a project that checks clean and runs: rules,
+    metric definitions, an organisation register to fill in, an escalation policy,
+    a narratives template, one example period of submissions, a README explaining
+    the monthly routine, a pre-commit configuration and a CI workflow example.
+
+    `assure init --rule ID --metric METRIC` writes rules/ID.toml with every key
+    explained; it lints clean once its TODOs are filled in.
+
+    \b
+    Examples:
+      assure init nhs-my-icb --icb QXX --name "NHS My ICB"
+      assure init --rule virtual_ward_beds_900 --metric virtual_ward_beds
+    """
+    from . import init as init_mod
+
+    if rule_id:
+        if not metric:
+            raise click.UsageError("--rule needs --metric")
+        from . import project as project_mod
+
+        path = init_mod.new_rule(project_mod.load(project_dir), rule_id, metric)
+        click.echo(f"wrote {path}: fill in its TODOs, then run `assure lint`")
+        return
+    if not directory:
+        raise click.UsageError("give a DIRECTORY for the new project, or --rule ID --metric METRIC")
+    written = init_mod.new_project(directory, icb=icb, name=name)
+    click.echo(f"created {directory} ({len(written)} files). Next:\n  cd {directory}\n  assure check submissions/2024-03")
+
+
+@main.command(epilog=EPILOG)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--date", "date_column", required=True, metavar="COL", help="Column holding the period or date.")
 @click.option("--value", "value_column", required=True, metavar="COL", help="Column holding the value.")
