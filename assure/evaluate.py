@@ -109,26 +109,40 @@ def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Pe
     metric = project.metrics[rule.metric]
     dataset = metric.dataset
     frequency = project.contracts[dataset].frequency
-    series = []
+    series, verdicts = [], []
     for period in sorted(data):
         if reports_in(frequency, period):
             m = data[period].measures.get((metric.id, geo.level, geo.code))
-            invalid, _, _ = data_state(project, geo, dataset, data[period])
+            invalid, missing, _ = data_state(project, geo, dataset, data[period])
             series.append((str(period), None if (m is None or invalid) else _round(m.value)))
+            if period == target or geo in geographies(project, rule, data[period]):
+                # A period the geography was not expected to report in is a gap, which ends every run.
+                past = judge(rule, m.value if m else None, period, invalid=invalid, missing=missing)
+                verdicts.append((str(period), past.verdict))
     measure = data[target].measures.get((metric.id, geo.level, geo.code))
     invalid, missing, caveats = data_state(project, geo, dataset, data[target])
     value = measure.value if measure else None
     judgement = judge(rule, value, target, invalid=invalid, missing=missing)
+    spc = spc_summary.summarise(rule, metric, series)
     return Result(
         rule=rule.id, metric=metric.id, geography=geo, period=str(target), value=_round(value),
         numerator=_round(measure.numerator) if measure else None,
         denominator=_round(measure.denominator) if measure else None,
         target=judgement.target, target_kind=judgement.target_kind, verdict=judgement.verdict,
-        reason=judgement.reason, caveats=caveats, spc=spc_summary.summarise(rule, metric, series),
-        series=tuple(series),
+        reason=judgement.reason, caveats=caveats, spc=spc,
+        escalation=escalation_for(project, rule, verdicts, spc, target),
+        series=tuple(series), verdicts=tuple(verdicts),
         contributions=tuple((c.org, _round(c.numerator), _round(c.denominator)) for c in measure.contributors)
         if measure else (),
     )
+
+
+def escalation_for(project: Project, rule: Rule, verdicts, spc, target: Period):
+    """Escalation from the verdicts of consecutive reporting periods, under the project's policy."""
+    from . import escalation
+
+    deadline_passed = rule.deadline is not None and target >= rule.deadline
+    return escalation.escalate(rule, verdicts, spc, project.policy or escalation.DEFAULT_POLICY, deadline_passed)
 
 
 def _round(value: Optional[float]) -> Optional[float]:

@@ -45,16 +45,7 @@ def new_project(target: str, icb: str = "QXX", name: str = "") -> list[Path]:
             text = Template(text).safe_substitute(values)
         path.write_text(text, encoding="utf-8")
         written.append(path)
-    _copy_policy(root)
     return written
-
-
-def _copy_policy(root: Path) -> None:
-    """The shipped default escalation policy, when this build has one."""
-    policy = resources.files("assure").joinpath("default_policy.toml")
-    if policy.is_file():
-        (root / "policy").mkdir(exist_ok=True)
-        (root / "policy" / "escalation.toml").write_text(policy.read_text(encoding="utf-8"), encoding="utf-8")
 
 
 def new_rule(project, rule_id: str, metric: str) -> Path:

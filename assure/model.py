@@ -128,6 +128,7 @@ class Project:
     rules: dict = field(default_factory=dict)       # id -> Rule
     organisations: object = None                    # orgs.Register
     population: object = None                       # population.Population
+    policy: object = None                           # escalation.Policy
     history_path: str = ".assure/history.duckdb"
     sources_dir: str = "sources"
     register_dir: str = "register"

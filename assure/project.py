@@ -163,10 +163,16 @@ def diagnose(start: str | None = None) -> tuple[Project | None, list[Diagnostic]
     register = _load_register(loader, root, settings)
     population = _load_population(loader, root, settings)
     contracts, metrics, rules = _build(loader, docs, register)
+    from . import escalation
+
+    policy_file = escalation.policy_path(root, settings.get("policy"))
+    policy = escalation.DEFAULT_POLICY
+    if policy_file is not None:
+        policy = escalation.read_policy(loader, policy_file, rules) or escalation.DEFAULT_POLICY
     project = Project(
         root=str(root), name=settings["name"], icb=settings["icb"], version=settings.get("version", "0"),
         contracts=contracts, metrics=metrics, rules=rules, organisations=register,
-        population=population, history_path=settings.get("history", ".assure/history.duckdb"),
+        population=population, policy=policy, history_path=settings.get("history", ".assure/history.duckdb"),
         sources_dir=settings.get("sources", "sources"), register_dir=settings.get("register", "register"),
         submissions_dir=settings.get("submissions", "submissions"),
         file_hashes=tuple(sorted(loader.hashes)),

@@ -109,6 +109,7 @@ class Result:
     spc: SpcSummary = field(default_factory=SpcSummary)
     series: tuple[tuple[str, Optional[float]], ...] = ()
     contributions: tuple[tuple[str, Optional[float], Optional[float]], ...] = ()  # (org, numerator, denominator)
+    verdicts: tuple[tuple[str, "Verdict"], ...] = ()  # this rule and geography's verdict in each period so far
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def project(tmp_path):
     """A copy of the shipped project that a test may break."""
     target = tmp_path / "project"
     target.mkdir()
-    for name in ("assure.toml", "rules", "metric_defs", "reference"):
+    for name in ("assure.toml", "rules", "metric_defs", "reference", "policy"):
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, target / name)

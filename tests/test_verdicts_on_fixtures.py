@@ -110,3 +110,19 @@ def test_quarterly_dataset_is_judged_only_at_quarter_end():
     run = api.check(str(SUBMISSIONS / "2024-02"), project_dir=str(REPO))
     assert not [r for r in run.results if r.rule == "hypertension_77"]
     assert not [f for f in run.unmatched if "hypertension" in f.message]
+
+
+def test_escalation_reasons_are_attached_to_results(run_2024_03):
+    dementia = result(run_2024_03, "dementia_dx_66_7", "QYG")
+    assert dementia.escalation.level == "escalate"
+    assert "deadline_passed_missed" in [code for code, _ in dementia.escalation.reasons]
+    ae = result(run_2024_03, "ae_4hr_76", "QYG")
+    assert (ae.escalation.level, [c for c, _ in ae.escalation.reasons]) == ("watch", ["data_issue_consecutive"])
+    assert ae.verdicts[-2:] == (("2024-02", Verdict.INVALID_DATA), ("2024-03", Verdict.INVALID_DATA))
+
+
+def test_fail_on_escalation_exits_1_when_results_escalate():
+    from conftest import REPO, cli
+
+    code, _, _ = cli("check", SUBMISSIONS, "--period", "2023-12", "--project", REPO, "--fail-on", "escalation")
+    assert code == 1

@@ -1,0 +1,134 @@
+"""TR01-TR04: every rule is traceable to the plan (its quote is where it says), to a
+person (its owner) and to the commitments register."""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+import unicodedata
+
+from .context import Context, diagnostic
+
+NEAR = 3  # lines either side of the cited line
+_TYPOGRAPHIC = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\u2026": "...",
+})
+_SPACE = re.compile(r"\s+")
+_GAP = re.compile(r"\s*\.\.\.\s*")
+
+
+def normalise(text: str) -> str:
+    """Whitespace collapsed, typographic quotes and dashes made plain, as PDF text needs."""
+    text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHIC)
+    return _SPACE.sub(" ", text).strip()
+
+
+def check(ctx: Context):
+    for rule in ctx.rules():
+        yield from _cited(ctx, rule, rule.source, ("source",))
+        for i, source in enumerate(rule.not_followed):
+            yield from _cited(ctx, rule, source, ("not_followed", i))
+        yield from _owner(ctx, rule)
+        yield from _register(ctx, rule)
+
+
+class _Document:
+    """One plan document, normalised once: its text as one string and where each line starts."""
+
+    def __init__(self, lines: list[str]):
+        parts = [normalise(line) for line in lines]
+        self.starts, offset = [], 0
+        for part in parts:
+            self.starts.append(offset)
+            offset += len(part) + 1
+        self.text = " ".join(parts)
+        self.count = len(lines)
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+    def find(self, quote: str):
+        """Line numbers where the quote starts (parts separated by `...` may have words between)."""
+        pieces = [p for p in _GAP.split(normalise(quote)) if p]
+        if not pieces:
+            return
+        start = self.text.find(pieces[0])
+        while start >= 0:
+            at = start + len(pieces[0])
+            for piece in pieces[1:]:
+                at = self.text.find(piece, at)
+                if at < 0 or self.line_of(at) - self.line_of(start) > 2 * NEAR + 20:
+                    break
+                at += len(piece)
+            else:
+                yield self.line_of(start)
+            start = self.text.find(pieces[0], start + 1)
+
+
+def _document(ctx: Context, name: str):
+    key = ("document", name)
+    if key not in ctx.cache:
+        lines = ctx.source_lines(name)
+        ctx.cache[key] = _Document(lines) if lines is not None else None
+    return ctx.cache[key]
+
+
+def _cited(ctx: Context, rule, source, keys):
+    document = _document(ctx, source.file)
+    if document is None:
+        known = _known_sources(ctx)
+        close = difflib.get_close_matches(source.file, known, n=1)
+        yield diagnostic("TR02", f"the cited document `{source.file}` is not in {ctx.project.sources_dir}/",
+                         ctx.rule_at(rule, *keys, "file", value=True),
+                         f"did you mean `{close[0]}`?" if close else f"put the document in {ctx.project.sources_dir}/")
+        return
+    if source.line > document.count:
+        yield diagnostic("TR02", f"line {source.line} is past the end of `{source.file}` ({document.count} lines)",
+                         ctx.rule_at(rule, *keys, "line", value=True), "cite the line the quote is on")
+        return
+    lines = list(document.find(source.quote))
+    if any(abs(line - source.line) <= NEAR for line in lines):
+        return
+    if lines:
+        nearest = min(lines, key=lambda line: abs(line - source.line))
+        hint = f"the quote is at line {nearest}: line = {nearest}"
+    else:
+        hint = f"no line of `{source.file}` holds it; copy the words exactly from line {source.line}"
+    yield diagnostic("TR01", f"quote not found within {NEAR} lines of {source.file}:{source.line}",
+                     ctx.rule_at(rule, *keys, "quote", value=True), hint)
+
+
+def _known_sources(ctx: Context) -> list[str]:
+    folder = ctx.root / ctx.project.sources_dir
+    return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+
+
+def _owner(ctx: Context, rule):
+    if rule.owner.strip():
+        return
+    has = ctx.has_key(rule.path, ("rules", rule.id, "owner"))
+    yield diagnostic("TR03", f"rule `{rule.id}` has no owner",
+                     ctx.rule_at(rule, "owner", value=True) if has else ctx.rule_at(rule),
+                     'name who answers for it: owner = "<programme or person>"')
+
+
+def _register(ctx: Context, rule):
+    if not ctx.register.present:
+        return
+    if not rule.register:
+        has = ctx.has_key(rule.path, ("rules", rule.id, "register"))
+        yield diagnostic("TR04", f"rule `{rule.id}` cites no commitment in the register",
+                         ctx.rule_at(rule, "register", value=True) if has else ctx.rule_at(rule),
+                         'register = ["<id of the [[commitment]] it encodes>"] (see `assure coverage`)')
+        return
+    for ident in rule.register:
+        if ident in ctx.register.entries:
+            continue
+        close = difflib.get_close_matches(ident, list(ctx.register.entries), n=1)
+        yield diagnostic("TR04", f"register entry `{ident}` does not exist",
+                         ctx.rule_at(rule, "register", value=True),
+                         f"did you mean `{close[0]}`?" if close else "register ids are in register/*.toml")
