@@ -13,6 +13,10 @@ import click
 
 from .errors import FAIL_ON, AssureError, ExitCode, ProjectError
 
+# A mistyped option is a usage error: exit 4, as documented, not click's default 2,
+# which assure reserves for invalid submissions.
+click.exceptions.UsageError.exit_code = 4
+
 EPILOG = """Exit codes: 0 all clear at the chosen --fail-on level; 1 results at or above
 that level; 2 invalid submissions (when --fail-on covers them); 3 invalid rules or metric
 definitions; 4 usage or input/output error."""

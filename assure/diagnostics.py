@@ -132,7 +132,7 @@ DQ_CODES = (
        "A result for an unknown code cannot be attributed to a Place or the ICB.",
        "org_code = RXX", "a code from reference/organisations.toml"),
     _c("DQ11", "org-not-valid", "The organisation code was not valid for the period",
-       "The code was open on the first day of the period (trusts merge and codes close).",
+       "The code was open on at least one day of the period (trusts merge and codes close).",
        "A closed code usually means an old template; its activity belongs to the successor.",
        "org_code = RVY in 2024-03 (closed 2023-06-30)", "org_code = RBN, its successor"),
     _c("DQ12", "missing-submitter", "An organisation expected to submit did not",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from datetime import date
 import json
 import os
 import tomllib
@@ -71,6 +72,7 @@ class Loader:
     diagnostics: list = field(default_factory=list)
     hashes: list = field(default_factory=list)
     broken: set = field(default_factory=set)  # ids defined but invalid: not reported again as dangling
+    register_doc: object = None
 
     def error(self, code: str, message: str, location: Location, hint: str = "") -> None:
         self.diagnostics.append(Diagnostic(code, message, location, "error", hint))
@@ -128,6 +130,13 @@ class Loader:
         if err.validator == "required":
             self.error("PJ02", f"{dotted} is missing {err.message.split(' is a required')[0]}", doc.at(*path))
             return
+        if err.validator == "pattern" and "d{4}" in str(err.validator_value):
+            self.error("PJ05", f"{dotted}: {err.instance!r} is not a period (YYYY-MM) or date (YYYY-MM-DD)",
+                       doc.at(*path))
+            return
+        if err.validator == "propertyNames" and path[-1:] == ("trajectory",):
+            self.error("PJ05", f"{dotted}: trajectory keys are periods written YYYY-MM", doc.at(*path))
+            return
         if err.validator == "not" and path[:1] == ("rules",):
             self.error("PJ02", f"{dotted}: `target` is not used with comparator = \"eliminate\" (the target is zero)",
                        doc.at(*path, "target"))
@@ -169,6 +178,10 @@ def diagnose(start: str | None = None) -> tuple[Project | None, list[Diagnostic]
     policy = escalation.DEFAULT_POLICY
     if policy_file is not None:
         policy = escalation.read_policy(loader, policy_file, rules) or escalation.DEFAULT_POLICY
+    if any(m.population for m in metrics.values()) and not population.counts:
+        loader.error("PJ06", "a metric is a rate per population, but the population table "
+                     f"{settings.get('population', 'reference/population.csv')} is missing or empty", config.at("project"),
+                     "set [project] population to a CSV of code,year,age_band,population,source")
     project = Project(
         root=str(root), name=settings["name"], icb=settings["icb"], version=settings.get("version", "0"),
         contracts=contracts, metrics=metrics, rules=rules, organisations=register,
@@ -223,9 +236,18 @@ def _load_register(loader: Loader, root: Path, settings: dict):
                          doc.at("organisation", i, "code"))
         seen.setdefault(org["code"], i)
     for i, org in enumerate(doc.data["organisation"]):
+        for key in ("valid_from", "valid_to"):
+            try:
+                if org.get(key):
+                    date.fromisoformat(org[key])
+            except ValueError:
+                loader.error("PJ05", f"organisation {org['code']}: {key} {org[key]!r} is not a real date",
+                             doc.at("organisation", i, key))
+                org[key] = ""
         if org.get("place") and org["place"] not in seen:
             loader.error("PJ03", f"organisation {org['code']} names Place {org['place']}, which is not in the register",
                          doc.at("organisation", i, "place"))
+    loader.register_doc = doc
     return orgs_mod.from_records(settings["icb"], doc.data["organisation"])
 
 
@@ -264,7 +286,7 @@ def _build(loader: Loader, docs: list[_Doc], register) -> tuple[dict, dict, dict
             _dangling(loader, doc, ("rules", rid, "metric"), "metric", raw["metric"], metrics)
         if rule is not None:
             built_rules[rid] = rule
-    _check_roles(loader, register, contracts)
+    _check_roles(loader, register, contracts, loader.register_doc)
     return contracts, {k: m for k, (m, _) in metrics.items()}, built_rules
 
 
@@ -376,7 +398,7 @@ def _check_warn(loader, rid, comparator, target, warn, location) -> bool:
     wrong = {
         ">=": warn >= target[0], ">": warn >= target[0],
         "<=": warn <= target[0], "<": warn <= target[0],
-        "eliminate": warn < 0,
+        "eliminate": warn <= 0,
         "between": False,
     }[comparator]
     if comparator == "between":
@@ -390,13 +412,16 @@ def _check_warn(loader, rid, comparator, target, warn, location) -> bool:
     return True
 
 
-def _check_roles(loader, register, contracts) -> None:
-    for org in register.organisations.values():
+def _check_roles(loader, register, contracts, doc) -> None:
+    if doc is None:
+        return
+    for index, org in enumerate(doc.data.get("organisation", ())):
+        org = register.get(org["code"])
         for role in org.roles:
             if role not in contracts:
                 close = difflib.get_close_matches(role, sorted(contracts), n=1)
                 loader.error("PJ03", f"organisation {org.code} is expected to submit `{role}`, which no dataset defines",
-                             Location("reference/organisations.toml"), f"did you mean `{close[0]}`?" if close else "")
+                             doc.at("organisation", index, "roles"), f"did you mean `{close[0]}`?" if close else "")
 
 
 def relpath(path: str, root: str) -> str:

@@ -61,3 +61,8 @@ def test_bad_period_is_a_usage_error():
 def test_missing_folder_is_a_usage_error():
     code, _, err = cli("check", REPO / "no/such/folder", "--project", REPO)
     assert code == 4 and "is not a folder" in err
+
+
+def test_a_mistyped_option_is_a_usage_error_with_exit_4():
+    code, _, err = cli("check", REPO / "fixtures/submissions", "--fail-on", "sometimes")
+    assert code == 4 and "sometimes" in err

@@ -110,3 +110,17 @@ def test_rule_sql_cannot_read_other_files(tmp_path, project):
     with pytest.raises(ProjectError) as caught:
         api.check(str(Path(REPO) / "fixtures/submissions/2024-03"), project_dir=str(project))
     assert "PJ08" in caught.value.diagnostics[0].code
+
+
+def test_a_decimal_in_a_count_column_is_not_silently_rounded(tmp_path):
+    content = (HEADER + "2024-03,REM,100,80\n2024-03,RBL,3.5,3\n2024-03,RBN,12.0,3\n").encode()
+    (sub,), _ = check_one(tmp_path, "cancer_fds_monthly_x.csv", content)
+    assert [(f.row, f.column, f.code, f.value) for f in sub.failures if f.severity == "error"] == [
+        (3, "patients_told", "DQ03", "3.5")]
+
+
+def test_an_optional_column_left_out_still_lets_metrics_run(tmp_path):
+    text = "period,org_code,ae_type,attendances,breaches_4hr\n2024-03,REM,1,100,20\n"
+    (sub,), run = check_one(tmp_path, "ae_monthly_x.csv", text.encode())
+    assert sub.valid
+    assert next(r for r in run.results if r.rule == "ae_4hr_76" and r.geography.code == "REM").value == 80.0
