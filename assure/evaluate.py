@@ -131,7 +131,7 @@ def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Pe
         target=judgement.target, target_kind=judgement.target_kind, verdict=judgement.verdict,
         reason=judgement.reason, caveats=caveats, spc=spc,
         escalation=escalation_for(project, rule, verdicts, spc, target),
-        series=tuple(series), verdicts=tuple(verdicts),
+        series=tuple(series), verdicts=tuple(verdicts), rule_path=rule.path, rule_line=rule.line,
         contributions=tuple((c.org, _round(c.numerator), _round(c.denominator)) for c in measure.contributors)
         if measure else (),
     )

@@ -73,7 +73,8 @@ SCHEMA = (
         escalation_level VARCHAR NOT NULL, escalation_reasons VARCHAR NOT NULL,
         spc_variation VARCHAR NOT NULL, spc_assurance VARCHAR NOT NULL, spc_points INTEGER NOT NULL,
         spc_mean DOUBLE, spc_lpl DOUBLE, spc_upl DOUBLE, spc_rules VARCHAR[] NOT NULL,
-        spc_warning VARCHAR NOT NULL, series VARCHAR NOT NULL, contributions VARCHAR NOT NULL)""",
+        spc_warning VARCHAR NOT NULL, series VARCHAR NOT NULL, contributions VARCHAR NOT NULL,
+        verdicts VARCHAR NOT NULL, rule_path VARCHAR NOT NULL, rule_line INTEGER NOT NULL)""",
 )
 
 
@@ -358,6 +359,7 @@ def _result_row(run_id: str, seq: int, r: Result) -> tuple:
         list(r.caveats), r.escalation.level, json.dumps([list(x) for x in r.escalation.reasons]),
         r.spc.variation, r.spc.assurance, r.spc.points, r.spc.mean, r.spc.lpl, r.spc.upl, list(r.spc.rules),
         r.spc.warning, json.dumps([list(x) for x in r.series]), json.dumps([list(x) for x in r.contributions]),
+        json.dumps([[p, Verdict(v).value] for p, v in r.verdicts]), r.rule_path, r.rule_line,
     )
 
 
@@ -462,7 +464,9 @@ def geographies(path: str, rule: str, *, wait: float = DEFAULT_WAIT) -> list[tup
 
 
 def _resolve(con, path: str, column: str, table: str, prefix: str, what: str) -> str:
-    prefix = prefix.strip().lower()
+    prefix = prefix.strip()
+    if column == "sha256":
+        prefix = prefix.lower()     # hashes are stored in lower-case hex
     if not prefix:
         raise HistoryError(f"give a {what}")
     found = [x for (x,) in con.execute(f"SELECT DISTINCT {column} FROM {table} WHERE starts_with({column}, ?) "
@@ -493,10 +497,10 @@ def compare(path: str, sha_a: str, sha_b: str, *, wait: float = DEFAULT_WAIT) ->
             f"SELECT * FROM ({_VERSIONS}) WHERE sha256 IN (?, ?) ORDER BY last_seen_at", [a, b]).fetchall())}
         found = {}
         for sha in (a, b):
-            run_id = con.execute("""SELECT s.run_id FROM submissions s JOIN runs u USING (run_id)
+            latest = con.execute("""SELECT s.run_id FROM submissions s JOIN runs u USING (run_id)
                                     WHERE s.sha256 = ? ORDER BY u.recorded_at DESC, u.run_id DESC LIMIT 1""",
-                                 [sha]).fetchone()[0]
-            found[sha] = _failures(con, "run_id = ? AND sha256 = ?", [run_id, sha])
+                                 [sha]).fetchone()
+            found[sha] = _failures(con, "run_id = ? AND sha256 = ?", [latest[0], sha]) if latest else ()
 
         def key(f: Failure):
             return (f.row, f.column, f.value, f.code, f.severity)
@@ -542,7 +546,7 @@ def load_run(path: str, run_id: str, *, wait: float = DEFAULT_WAIT) -> Run:
 def _result(row) -> Result:
     (rule, metric, level, code, name, period, value, numerator, denominator, target, target_kind, verdict,
      reason, caveats, esc_level, esc_reasons, variation, assurance, points, mean, lpl, upl, rules, warning,
-     series_json, contributions) = row
+     series_json, contributions, verdicts, rule_path, rule_line) = row
     return Result(
         rule=rule, metric=metric, geography=Geography(level, code, name), period=period, value=value,
         numerator=numerator, denominator=denominator, target=target, target_kind=target_kind,
@@ -551,6 +555,7 @@ def _result(row) -> Result:
         spc=SpcSummary(variation, assurance, points, mean, lpl, upl, tuple(rules), warning),
         series=tuple(tuple(x) for x in json.loads(series_json)),
         contributions=tuple(tuple(x) for x in json.loads(contributions)),
+        verdicts=tuple((p, Verdict(v)) for p, v in json.loads(verdicts)), rule_path=rule_path, rule_line=rule_line,
     )
 
 
@@ -565,7 +570,9 @@ def table(headers: tuple[str, ...], rows: list[tuple]) -> str:
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, float):
-            return f"{value:.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+            if value.is_integer():
+                return f"{value:,.0f}"
+            return f"{value:.4g}" if abs(value) < 1 else f"{value:,.2f}"
         return str(value)
     text = [tuple(cell(v) for v in row) for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in text]) for i, h in enumerate(headers)]

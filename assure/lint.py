@@ -65,7 +65,7 @@ def lint(root: Optional[str] = None, paths: Optional[Iterable[str]] = None, sele
     found = list(loaded) + missing
     files, every = {}, []
     if project is not None:
-        ctx = _context(base, project, settings)
+        ctx = _context(base, project, settings, {d.location.path for d in loaded if d.code in UNREADABLE})
         files, every = ctx.files, _all_files(base)
         found += _run_checks(ctx)
     in_scope = lambda path: scope is None or any(_under(path, s) for s in scope)  # noqa: E731
@@ -138,11 +138,11 @@ def _all_files(base: Path) -> list[str]:
     return out
 
 
-def _context(base: Path, project, settings: Settings):
+def _context(base: Path, project, settings: Settings, broken=frozenset()):
     from .lint_rules import register_index
     from .lint_rules.context import Context, read_files
 
-    files, _ = read_files(base, _folders(base))
+    files, _ = read_files(base, _folders(base), broken)
     register = register_index.load(base, project.register_dir)
     return Context(root=base, project=project, files=files, register=register, settings=settings)
 

@@ -22,7 +22,7 @@ from typing import Optional
 
 from .periods import Period
 from .render import markdown_out, svg
-from .results import SEVERITY, VERDICT_ORDER
+from .results import VERDICT_ORDER
 
 LEVEL_ORDER = {"icb": 0, "place": 1, "provider": 2}
 LEVEL_WORDS = {"icb": "ICB", "place": "Place", "provider": "Provider"}
@@ -49,7 +49,8 @@ VERDICT_COLOURS = {
     "no_data": ("#212B32", "#E8EDEE"),
     "invalid_data": ("#4A0A63", "#EFDDF7"),
 }
-ESCALATION_COLOURS = {"escalate": ("#FFFFFF", "#A00016"), "watch": ("#3D2800", "#FFD54F"), "none": ("#425563", "#FFFFFF")}
+ESCALATION_COLOURS = {"escalate": ("#FFFFFF", "#A00016"), "watch": ("#3D2800", "#FFD54F"),
+                      "none": ("#425563", "#FFFFFF")}
 PAGE_COLOURS = {"text": "#212B32", "secondary": "#425563", "link": "#005EB8", "background": "#FFFFFF",
                 "border": "#AEB7BD", "flag": "#A00016"}
 
@@ -363,7 +364,7 @@ def _exception(ctx: Ctx, r, siblings, rows_of, exception_anchor, rule_anchor) ->
             metric.polarity if metric else "", ""),
         "chart": chart(ctx, r), "others": others,
         "reasons": [{"code": code, "sentence": sentence} for code, sentence in r.escalation.reasons],
-        "caveats": list(r.caveats), "spc_warning": r.spc.warning,
+        "caveats": list(r.caveats),
         "variation_text": svg.VARIATION_TEXT.get(r.spc.variation, ""),
         "assurance_text": svg.ASSURANCE_TEXT.get(r.spc.assurance, ""),
         "narrative": _narrative(ctx, r),
@@ -423,16 +424,50 @@ def render_markdown(run, *, project, narratives: Optional[dict] = None, include_
     return _environment(True).get_template("report.md.j2").render(**context)
 
 
+def load_narratives(path) -> dict:
+    """Owners' narratives for a period from a TOML or JSON file: a table per rule id (or
+    per "rule_id/GEOGRAPHY_CODE" for one geography), each with any of `commentary`,
+    `actions` (text or a list), `recovery_date` and `owner`."""
+    import json
+    import tomllib
+
+    from .errors import UsageError
+
+    source = Path(path)
+    try:
+        text = source.read_text("utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read narratives file {source}: {exc.strerror}") from None
+    try:
+        data = json.loads(text) if source.suffix.lower() == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{source} is not valid {'JSON' if source.suffix.lower() == '.json' else 'TOML'}: {exc}",
+                         hint="one table per rule id, e.g. [ae_4hr_76] actions = [\"...\"] "
+                              "recovery_date = \"2024-09\"") from None
+    if not isinstance(data, dict) or not all(isinstance(v, (dict, str)) for v in data.values()):
+        raise UsageError(f"{source}: each entry must be a table keyed by rule id (or rule_id/CODE)")
+    known = {key for key, _ in NARRATIVE_FIELDS}
+    for key, entry in data.items():
+        if isinstance(entry, dict):
+            unknown = sorted(set(entry) - known)
+            if unknown:
+                raise UsageError(f"{source}: narrative `{key}` has unknown field(s) {', '.join(unknown)}",
+                                 hint=f"fields: {', '.join(sorted(known))}")
+    return data
+
+
 def write_report(run, out_dir, *, project, narratives: Optional[dict] = None, include_watch: bool = False,
                  generated_at: Optional[str] = None) -> list[Path]:
     """Write report.html and report.md into out_dir (created if need be); returns their paths.
     Each file is written whole then renamed, so a reader never sees half a report."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    options = {"project": project, "narratives": narratives, "include_watch": include_watch,
-               "generated_at": generated_at}
+    context = build(run, project=project, narratives=narratives, include_watch=include_watch,
+                    generated_at=generated_at)
+    texts = (("report.html", _environment(False).get_template("report.html.j2").render(**context)),
+             ("report.md", _environment(True).get_template("report.md.j2").render(**context)))
     written = []
-    for name, text in (("report.html", render_html(run, **options)), ("report.md", render_markdown(run, **options))):
+    for name, text in texts:
         target = out / name
         temporary = target.with_name(target.name + ".tmp")
         temporary.write_text(text, encoding="utf-8")

@@ -110,6 +110,8 @@ class Result:
     series: tuple[tuple[str, Optional[float]], ...] = ()
     contributions: tuple[tuple[str, Optional[float], Optional[float]], ...] = ()  # (org, numerator, denominator)
     verdicts: tuple[tuple[str, "Verdict"], ...] = ()  # this rule and geography's verdict in each period so far
+    rule_path: str = ""                 # the rule's file, relative to the project root
+    rule_line: int = 0
 
 
 @dataclass(frozen=True)

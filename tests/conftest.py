@@ -12,6 +12,12 @@ REPO = Path(__file__).resolve().parent.parent
 SUBMISSIONS = REPO / "fixtures" / "submissions"
 
 
+@pytest.fixture(autouse=True)
+def _history_in_tmp(tmp_path, monkeypatch):
+    """Checks run by tests record into their own history, never the working tree's."""
+    monkeypatch.setenv("ASSURE_HISTORY", str(tmp_path / "history.duckdb"))
+
+
 @pytest.fixture(scope="session")
 def run_2024_03():
     from assure import api

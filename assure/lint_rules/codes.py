@@ -151,3 +151,19 @@ LINT_CODES = (
 )
 
 BY_CODE = {c.code: c for c in LINT_CODES}
+
+
+def _complete_catalogue() -> None:
+    """If assure/diagnostics.py merges these codes into CATALOGUE (it imports this module
+    as `_lint` for that) but this module was imported first, diagnostics finished before
+    LINT_CODES existed: add them now. Does nothing when diagnostics does not merge them."""
+    import sys
+
+    from .. import diagnostics
+
+    if getattr(diagnostics, "_lint", None) is sys.modules[__name__]:
+        for c in LINT_CODES:
+            diagnostics.CATALOGUE.setdefault(c.code, c)
+
+
+_complete_catalogue()

@@ -7,6 +7,7 @@ from itertools import combinations
 
 from .context import Context, diagnostic
 from .trace import normalise
+from .units import unit_suspect
 
 
 def check(ctx: Context):
@@ -19,7 +20,8 @@ def check(ctx: Context):
 def _between_rules(ctx: Context):
     by_metric: dict = {}
     for rule in ctx.rules():
-        by_metric.setdefault(rule.metric, []).append(rule)
+        if not unit_suspect(rule, ctx.project.metrics.get(rule.metric)):  # reported as UN already
+            by_metric.setdefault(rule.metric, []).append(rule)
     for rules in by_metric.values():
         for first, second in combinations(rules, 2):
             if first.deadline != second.deadline or not _overlap(first, second):

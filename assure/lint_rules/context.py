@@ -4,7 +4,6 @@ positions, the register index and the plan documents, and one way to make a Diag
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +42,8 @@ class Context:
             return Location(path)
         line, col = found.locator.locate(keys)
         exact = tuple(keys) in found.locator.positions
+        if not exact and 0 < line <= len(found.lines):
+            col, exact = _in_inline_array(found.lines[line - 1], col, tuple(keys), found.locator.positions)
         if value and exact and 0 < line <= len(found.lines):
             col = _value_col(found.lines[line - 1], col)
         return Location(path, line, col)
@@ -76,6 +77,18 @@ def diagnostic(code: str, message: str, location: Location, hint: str = "") -> D
     return Diagnostic(code, message, location, BY_CODE[code].severity, hint)
 
 
+def _in_inline_array(line: str, col: int, keys: tuple, positions: dict) -> tuple[int, bool]:
+    """`not_followed = [{ ..., quote = "..." }, { ..., quote = "..." }]` on one line: the
+    column of the i-th `quote`, which the locator (one position per key path) cannot give."""
+    if len(keys) < 3 or not isinstance(keys[-2], int) or keys[:-2] not in positions:
+        return col, False
+    pattern = re.compile(rf"[{{,]\s*({re.escape(str(keys[-1]))})\s*=")
+    found = list(pattern.finditer(line, col - 1))
+    if keys[-2] >= len(found):
+        return col, False
+    return found[keys[-2]].start(1) + 1, True
+
+
 def _value_col(line: str, key_col: int) -> int:
     rest = line[key_col - 1:]
     key = re.match(r'(?:"(?:[^"\\]|\\.)*"|\'[^\']*\'|[A-Za-z0-9_.-]+)', rest)
@@ -98,8 +111,9 @@ def _read_source(folder: Path, name: str) -> list[str] | None:
         return None
 
 
-def read_files(root: Path, folders: list[str]) -> tuple[dict, list[str]]:
-    """Every TOML file of the given folders: (path -> ProjectFile for those that parse, all paths)."""
+def read_files(root: Path, folders: list[str], broken=frozenset()) -> tuple[dict, list[str]]:
+    """Every TOML file of the given folders: (path -> ProjectFile for those that parse, all paths).
+    `broken` are the paths the loader could not parse (PJ01, PJ06); they are not parsed again."""
     files, every = {}, []
     for folder in folders:
         base = root / folder
@@ -108,10 +122,11 @@ def read_files(root: Path, folders: list[str]) -> tuple[dict, list[str]]:
         for path in sorted(p for p in base.rglob("*.toml") if p.is_file()):
             rel = path.relative_to(root).as_posix()
             every.append(rel)
+            if rel in broken:
+                continue
             try:
                 text = path.read_text("utf-8")
-                tomllib.loads(text)
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                continue  # the loader has reported it (PJ01/PJ06)
+            except (OSError, UnicodeDecodeError):
+                continue  # the loader has reported it (PJ06)
             files[rel] = ProjectFile(rel, text, text.splitlines(), Locator(text))
     return files, every

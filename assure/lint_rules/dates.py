@@ -72,7 +72,7 @@ def _meets(rule, value: float) -> bool:
     target = (0.0,) if rule.comparator == "eliminate" else rule.target
     comparator = "<=" if rule.comparator == "eliminate" else rule.comparator
     close = abs(value - target[0]) <= 1e-9 * max(1.0, abs(target[0]))  # 68.75 + 6.25 is 75, give or take a bit
-    return _passes(comparator, value, target) or (close and comparator in (">=", "<="))
+    return _passes(comparator, value, target) or (close and comparator != "between")
 
 
 def _passes(comparator: str, value: float, target) -> bool:

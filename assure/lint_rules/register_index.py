@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-WANTED = re.compile(r"^(id|rules|tags|conflicts)\s*=")
+_PICK = re.compile(r"^(?:(\[\[commitment\]\])[ \t]*$|(id|rules|tags|conflicts)[ \t]*=.*$)", re.MULTILINE)
+_OTHER_HEADER = re.compile(r"^[ \t]*\[(?!\[commitment\]\][ \t]*$)", re.MULTILINE)
 _STRING_LINE = re.compile(r'^(\w+)\s*=\s*"([^"\\]*)"\s*$')
 _ARRAY_LINE = re.compile(r'^(\w+)\s*=\s*\[((?:\s*"[^"\\]*"\s*,?)*)\s*\]\s*$')
 _ITEM = re.compile(r'"([^"\\]*)"')
@@ -64,26 +65,26 @@ def _read(path: str, rel: str, _mtime: int, _size: int) -> tuple[Entry, ...]:
 
 
 def _scan(text: str, rel: str) -> tuple[Entry, ...] | None:
-    if '"""' in text or "'''" in text:
+    if '"""' in text or "'''" in text or _OTHER_HEADER.search(text):
         return None
-    entries, current = [], None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("["):
-            if line.strip() != "[[commitment]]":
-                return None
-            current = {"line": number}
+    entries, current, line, last = [], None, 1, 0
+    for match in _PICK.finditer(text):
+        if match.group(1):
+            line += text.count("\n", last, match.start())
+            last = match.start()
+            current = {"line": line}
             entries.append(current)
             continue
-        wanted = WANTED.match(line)
-        if not wanted or current is None:
+        if current is None:
             continue
-        value = _simple(line) if wanted.group(1) in ("id", "tags") else None
+        key, source = match.group(2), match.group(0)
+        value = _simple(source) if key in ("id", "tags") else None
         if value is None:
             try:
-                value = tomllib.loads(line)[wanted.group(1)]
+                value = tomllib.loads(source)[key]
             except tomllib.TOMLDecodeError:
                 return None  # a value spread over several lines: parse the whole file
-        current[wanted.group(1)] = value
+        current[key] = value
     if any("id" not in e for e in entries):
         return None
     return tuple(_entry(e, rel, e["line"]) for e in entries)

@@ -14,6 +14,7 @@ import re
 from .. import db
 from ..contracts import SQL_TYPE
 from ..metrics import aggregate_sql
+from . import cache
 from .context import Context, diagnostic
 
 KEYS = ("numerator", "denominator", "value")
@@ -47,21 +48,57 @@ def check(ctx: Context):
     metrics = [m for m in ctx.metrics() if m.dataset in ctx.project.contracts]
     if not metrics:
         return
+    wanted = cache.key(_inputs(ctx, metrics))
+    found = cache.load(ctx.root, "sql", wanted)
+    if found is None:
+        found = list(_check(ctx, metrics))
+        cache.save(ctx.root, "sql", wanted, found)
+    yield from found
+
+
+def _inputs(ctx: Context, metrics) -> list[str]:
+    """Everything the findings depend on, besides the code: the metrics, their datasets'
+    columns, and the text of the files they are in (for line and column)."""
+    datasets = sorted({m.dataset for m in metrics})
+    parts = [repr((m.id, m.dataset, m.numerator, m.denominator, m.value, m.path)) for m in metrics]
+    for dataset in datasets:
+        contract = ctx.project.contracts[dataset]
+        parts.append(repr((dataset, contract.org_column, [(c.name, c.type) for c in contract.columns])))
+    for path in sorted({m.path for m in metrics}):
+        found = ctx.files.get(path)
+        parts.append(f"{path}\n{found.text if found else ''}")
+    return parts
+
+
+def _check(ctx: Context, metrics):
     con = db.connect()
     try:
-        table_functions = TABLE_FUNCTIONS
         for dataset in sorted({m.dataset for m in metrics}):
             contract = ctx.project.contracts[dataset]
             columns = ", ".join(f"{db.quote(c.name)} {SQL_TYPE[c.type]}" for c in contract.columns)
             con.execute(f"CREATE TABLE {db.quote(dataset)} ({columns})")
         db.seal(con)
+        trees = _parse_all(con, metrics)
         for metric in metrics:
-            yield from _metric(ctx, con, metric, table_functions)
+            yield from _metric(ctx, con, metric, trees)
     finally:
         con.close()
 
 
-def _metric(ctx: Context, con, metric, table_functions):
+def _parse_all(con, metrics) -> dict:
+    """Every expression's syntax tree, from one DuckDB call (json_serialize_sql runs nothing)."""
+    expressions = sorted({e for m in metrics for e in (m.numerator, m.denominator, m.value) if e})
+    queries = [_query(e) for e in expressions]
+    rows = con.execute("SELECT q, json_serialize_sql(q) FROM unnest(?::VARCHAR[]) AS t(q)", [queries]).fetchall()
+    by_query = dict(rows)
+    return {e: json.loads(by_query[q]) for e, q in zip(expressions, queries)}
+
+
+def _query(expression: str) -> str:
+    return f"{PREFIX}{expression}) AS DOUBLE) FROM {db.quote(PLACEHOLDER)}"
+
+
+def _metric(ctx: Context, con, metric, trees):
     contract = ctx.project.contracts[metric.dataset]
     columns = {c.name for c in contract.columns}
     found = False
@@ -69,7 +106,7 @@ def _metric(ctx: Context, con, metric, table_functions):
         expression = getattr(metric, key)
         if not expression:
             continue
-        problems = list(_expression(ctx, con, metric, key, expression, columns, table_functions))
+        problems = list(_expression(ctx, con, metric, key, expression, columns, trees))
         found |= any(d.code in ("SQ01", "SQ02", "SQ03") for d in problems)
         yield from problems
     if found:
@@ -82,14 +119,13 @@ def _metric(ctx: Context, con, metric, table_functions):
                          ctx.metric_at(metric), "run `assure explain` on a rule of this metric to see the full SQL")
 
 
-def _expression(ctx: Context, con, metric, key, expression, columns, table_functions):
+def _expression(ctx: Context, con, metric, key, expression, columns, trees):
     where = lambda offset=None: _location(ctx, metric, key, expression, offset)  # noqa: E731
     if _outside_strings(expression, ";"):
         yield diagnostic("SQ02", f"{key} ends the expression with `;` and starts another statement",
                          where(_outside_strings(expression, ";") - 1), "a metric is one expression, with no `;`")
         return
-    query = f"{PREFIX}{expression}) AS DOUBLE) FROM {db.quote(PLACEHOLDER)}"
-    tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [query]).fetchone()[0])
+    tree = trees[expression]
     if tree.get("error"):
         offset = int(tree["position"]) - len(PREFIX) if str(tree.get("position", "")).isdigit() else None
         yield diagnostic("SQ01", f"{key} does not parse: {tree.get('error_message', 'syntax error')}",
@@ -100,7 +136,7 @@ def _expression(ctx: Context, con, metric, key, expression, columns, table_funct
         yield diagnostic("SQ02", f"{key} closes its parentheses and {escaped}", where(),
                          "a metric is one expression over the dataset's columns")
         return
-    outside = list(_walk_outside(tree["statements"][0]["node"]["select_list"][0], columns, table_functions))
+    outside = list(_walk_outside(tree["statements"][0]["node"]["select_list"][0], columns))
     for code, message, offset in outside:
         yield diagnostic(code, f"{key} {message}", where(offset - len(PREFIX) if offset is not None else None),
                          "metric SQL may use only the dataset's own columns" if code == "SQ02" else
@@ -111,20 +147,42 @@ def _expression(ctx: Context, con, metric, key, expression, columns, table_funct
 
 
 def _bind(ctx: Context, con, metric, key, expression, where):
+    """Bound grouped by organisation, as `assure check` runs it; only if that fails is it
+    bound again ungrouped, to tell a wrong expression (SQ01) from a bare one (SQ03)."""
     table = db.quote(metric.dataset)
-    try:
-        con.execute(f"SELECT CAST(({expression}) AS DOUBLE) FROM {table} LIMIT 0")
-    except Exception as exc:  # noqa: BLE001
-        yield diagnostic("SQ01", f"{key} does not bind against `{metric.dataset}`: {_first(exc)}", where(),
-                         _columns_hint(ctx, metric))
-        return
     org = db.quote(ctx.project.contracts[metric.dataset].org_column)
     try:
-        con.execute(f"SELECT CAST(({expression}) AS DOUBLE) FROM {table} GROUP BY {org} LIMIT 0")
-    except Exception:  # noqa: BLE001
-        yield diagnostic("SQ03", f"{key} `{expression}` is not an aggregate, so it gives one value per row rather "
-                         "than one per organisation", where(),
-                         f"aggregate it: {key} = \"sum({expression})\", or count(*) FILTER (WHERE ...)")
+        con.execute(f"{PREFIX}{expression}) AS DOUBLE) FROM {table} GROUP BY {org} LIMIT 0")
+        return
+    except Exception as grouped:  # noqa: BLE001 (duckdb's error classes vary by version)
+        problem = grouped
+    try:
+        con.execute(f"{PREFIX}{expression}) AS DOUBLE) FROM {table} LIMIT 0")
+    except Exception as exc:  # noqa: BLE001
+        yield diagnostic("SQ01", f"{key} does not bind against `{metric.dataset}`: {_first(exc)}",
+                         where(_caret(exc)), _candidates(exc) or _columns_hint(ctx, metric))
+        return
+    yield diagnostic("SQ03", f"{key} `{expression}` is not an aggregate, so it gives one value per row rather "
+                     "than one per organisation", where(_caret(problem)),
+                     f"aggregate it: {key} = \"sum({expression})\", or count(*) FILTER (WHERE ...)")
+
+
+def _caret(exc: Exception):
+    """Where in the expression DuckDB's `LINE 1: ...` and `^^^` lines point, if they do."""
+    lines = str(exc).splitlines()
+    for i, line in enumerate(lines[:-1]):
+        if line.startswith("LINE 1: ") and lines[i + 1].lstrip().startswith("^"):
+            at = len(lines[i + 1]) - len(lines[i + 1].lstrip()) - len("LINE 1: ") - len(PREFIX)
+            return at if at >= 0 else None
+    return None
+
+
+def _candidates(exc: Exception) -> str:
+    for line in str(exc).splitlines():
+        if line.startswith("Candidate bindings:"):
+            first = line.split(":", 1)[1].split(",")[0].strip().strip('"')
+            return f"did you mean `{first}`?" if first else ""
+    return ""
 
 
 def _escapes(tree: dict) -> str:
@@ -144,7 +202,7 @@ def _escapes(tree: dict) -> str:
     return ""
 
 
-def _walk_outside(node, columns, table_functions):
+def _walk_outside(node, columns):
     """(code, message, query offset) for everything in the expression that leaves the data."""
     stack = [node]
     while stack:
@@ -158,7 +216,7 @@ def _walk_outside(node, columns, table_functions):
         at = at if isinstance(at, int) and at < 2 ** 31 else None
         name = str(item.get("function_name", "")).lower()
         if item.get("class") == "FUNCTION" and name:
-            if name in SYSTEM or name.startswith(SYSTEM_PREFIXES) or name in table_functions:
+            if name in SYSTEM or name.startswith(SYSTEM_PREFIXES) or name in TABLE_FUNCTIONS:
                 yield "SQ02", f"calls `{name}()`, which reaches outside the dataset", at
             elif name in CLOCK_OR_CHANCE:
                 yield "SQ04", f"calls `{name}()`, so the result changes from run to run", at

@@ -42,10 +42,10 @@ def check(ctx: Context):
 
 
 def _values(rule):
-    """(keys, value) for every number a rule compares with: target, warn, trajectory."""
+    """(keys, value) for the target (both ends of a `between`) and the warn band."""
     if rule.comparator != "eliminate":
-        for i, v in enumerate(rule.target):
-            yield ("target",), v
+        for value in rule.target:
+            yield ("target",), value
     if rule.warn is not None:
         yield ("warn",), rule.warn
 
@@ -102,19 +102,39 @@ def _close(a: float, b: float) -> bool:
 
 
 def _time_text(ctx: Context, rule, metric):
+    found = time_mismatch(rule, metric)
+    if found:
+        written, other, right = found
+        yield diagnostic("UN03", f"target {rule.target[0]:g} is \"{written}\" in {other}, but `{metric.id}` is "
+                         f"measured in {metric.unit}", ctx.rule_at(rule, "target", value=True),
+                         f"in {metric.unit}: target = {right:g}")
+
+
+def time_mismatch(rule, metric):
+    """(the words, the unit the target is in, the target in the metric's unit) when the
+    target is a duration its title or quote states in another unit, else None."""
     if metric.unit not in SECONDS or rule.comparator in ("between", "eliminate"):
-        return
+        return None
     target = rule.target[0]
     mentions = list(_mentions(f"{rule.title}\n{rule.source.quote}"))
     if any(_close(target, n * SECONDS[u] / SECONDS[metric.unit]) for n, u, _ in mentions):
-        return  # the text and the target agree
+        return None  # the text and the target agree
     for n, u, written in mentions:
         for other in SECONDS:
             if other != metric.unit and _close(target, n * SECONDS[u] / SECONDS[other]):
-                yield diagnostic("UN03", f"target {target:g} is \"{written}\" in {other}, but `{metric.id}` "
-                                 f"is measured in {metric.unit}", ctx.rule_at(rule, "target", value=True),
-                                 f"in {metric.unit}: target = {n * SECONDS[u] / SECONDS[metric.unit]:g}")
-                return
+                return written, other, n * SECONDS[u] / SECONDS[metric.unit]
+    return None
+
+
+def unit_suspect(rule, metric) -> bool:
+    """Whether a rule's target is in the wrong unit (UN01, UN03, UN04): comparing it with
+    another rule's would only repeat that finding."""
+    if metric is None:
+        return False
+    if metric.unit == "percent" and rule.comparator != "eliminate":
+        if any(v <= 1 or v > 100 for v in rule.target if v != 0):
+            return True
+    return time_mismatch(rule, metric) is not None
 
 
 def _time_sql(ctx: Context, metric):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-CHECK_FORMATS = ("text", "json", "junit", "github", "markdown")
-EXTENSIONS = {".json": "json", ".xml": "junit", ".md": "markdown", ".txt": "text"}
+CHECK_FORMATS = ("text", "json", "junit", "github", "markdown", "csv")
+EXTENSIONS = {".json": "json", ".xml": "junit", ".md": "markdown", ".txt": "text", ".csv": "csv"}
 
 
 def render(run, fmt: str, **options) -> str:

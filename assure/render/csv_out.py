@@ -43,7 +43,7 @@ def row(r) -> list:
 
 def render(run, **_) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for r in run.results:
         writer.writerow([guard(cell) for cell in row(r)])

@@ -3,13 +3,14 @@
 - every failure in a return: `::error` (or `::warning` for a warning) on the file and
   row, titled with its code; files that matched no contract and missing returns too;
 - the results at the --fail-on level: one `::error` per rule, listing each failing
-  geography, on the rule's line in its TOML file when the rule's location is known (option `rules={rule_id: (path, line)}`, or a
-  Result carrying `rule_path` and `rule_line`), else an unlocated `::error`;
+  geography, on the rule's line in its TOML file when the rule's location is known
+  (option `rules={rule_id: (path, line)}`, or a Result carrying `rule_path` and
+  `rule_line`), else an unlocated `::error`;
 - a closing `::notice` with the counts.
 
 Annotation paths are relative to the repository: pass `root` = the submissions folder
-as given to `assure check` (Failure.file is relative to it) and, for rules, paths
-relative to the repository too. Everything from a return is escaped by GitHub's rules,
+as given to `assure check` (Failure.file is relative to it) and `rules_root` = the
+rules project folder (rule paths are relative to it). Everything from a return is escaped by GitHub's rules,
 so a value cannot end a command or start another.
 """
 
@@ -52,22 +53,23 @@ def _failure(f, root: str) -> str:
                    title=f.code)
 
 
-def _location(result, rules: dict) -> tuple[str, int]:
+def _location(result, rules: dict, rules_root: str = "") -> tuple[str, int]:
     if result.rule in rules:
         path, line = rules[result.rule]
-        return str(path), int(line or 0)
-    return getattr(result, "rule_path", "") or "", getattr(result, "rule_line", 0) or 0
+    else:
+        path, line = getattr(result, "rule_path", "") or "", getattr(result, "rule_line", 0) or 0
+    return (_path(rules_root, str(path)) if path else ""), int(line or 0)
 
 
 def _num(value) -> str:
     return "no value" if value is None else f"{value:,.1f}" if not float(value).is_integer() else f"{value:,.0f}"
 
 
-def _findings(results, fail_on: str, rules: dict) -> str:
+def _findings(results, fail_on: str, rules: dict, rules_root: str) -> str:
     """One annotation per rule, on its line, listing every geography at the level:
     GitHub shows only the first few annotations of each kind per step."""
     first = results[0]
-    path, line = _location(first, rules)
+    path, line = _location(first, rules, rules_root)
     what = "escalated" if fail_on == "escalation" else f"at or above --fail-on {fail_on}"
     lines = [f"{first.rule}: {len(results)} result{'s' * (len(results) != 1)} {what} in {first.period}"]
     for r in results:
@@ -80,7 +82,8 @@ def _findings(results, fail_on: str, rules: dict) -> str:
                    title=f"{first.rule}: {len(results)} {'escalated' if fail_on == 'escalation' else 'failing'}")
 
 
-def render(run, *, fail_on: str = "never", root: str = "", rules: dict | None = None, **_) -> str:
+def render(run, *, fail_on: str = "never", root: str = "", rules: dict | None = None, rules_root: str = "",
+           **_) -> str:
     rules = rules or {}
     lines = []
     for s in run.submissions:
@@ -97,7 +100,7 @@ def render(run, *, fail_on: str = "never", root: str = "", rules: dict | None = 
         if is_failure(r, fail_on):
             by_rule.setdefault(r.rule, []).append(r)
     for rule in sorted(by_rule):
-        lines.append(_findings(by_rule[rule], fail_on, rules))
+        lines.append(_findings(by_rule[rule], fail_on, rules, rules_root))
     counts = Counter(r.verdict.value for r in run.results)
     invalid = sum(not s.valid for s in run.submissions)
     summary = (f"{run.provenance.project} {run.provenance.period}: {len(run.submissions)} returns, {invalid} invalid; "
