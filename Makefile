@@ -24,6 +24,7 @@ install-test: $(VENV)/.test-extras
 
 demo: install
 	$(BIN)/assure check fixtures/submissions --period 2024-03 --out out/results.json
+	$(BIN)/assure report fixtures/submissions --period 2024-03 --out out/report --quiet
 
 test: install-test
 	$(BIN)/python -m pytest

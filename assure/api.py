@@ -27,14 +27,16 @@ class PeriodData:
 
 
 def check(submissions: str, *, project_dir: Optional[str] = None, period: Optional[str] = None,
-          progress: Optional[Callable[[str], None]] = None) -> Run:
-    """Validate, measure and judge one period's returns (earlier periods in the same
-    submissions folder give the series for SPC and consecutive-period rules)."""
+          progress: Optional[Callable[[str], None]] = None, history: Optional[str] = None) -> Run:
+    """Validate, measure and judge one period's returns. Earlier periods come from the
+    same submissions folder where it has them, and otherwise from the history database
+    (when `history` names one): together they give the series for SPC and escalation."""
     project = project_mod.load(project_dir)
-    return evaluate_project(project, submissions, period, progress)[0]
+    return evaluate_project(project, submissions, period, progress, history)[0]
 
 
-def evaluate_project(project, submissions: str, period: Optional[str], progress=None) -> tuple[Run, dict]:
+def evaluate_project(project, submissions: str, period: Optional[str], progress=None,
+                     history: Optional[str] = None) -> tuple[Run, dict]:
     """The whole pipeline for a loaded project; returns the run and each period's data."""
     from . import evaluate
 
@@ -51,7 +53,12 @@ def evaluate_project(project, submissions: str, period: Optional[str], progress=
         for p, period_data in data.items():
             say(f"measuring {p}")
             evaluate.measure_period(con, project, period_data)
-        results = evaluate.results_for(project, data, target)
+        earlier = {}
+        if history:
+            from . import history as history_mod
+
+            earlier = history_mod.earlier(history, str(target))
+        results = evaluate.results_for(project, data, target, earlier)
         con.close()
     current = data[target]
     submissions_out = tuple(sorted((v.submission for vs in current.validations.values() for v in vs),

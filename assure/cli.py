@@ -105,13 +105,16 @@ def check(submissions, period, project_dir, fmt, outs, fail_on, no_history, quie
 
     progress = _progress(quiet)
     project = project_mod.load(project_dir)
-    run = api.evaluate_project(project, submissions, period, progress)[0]
+    history_path = None
     if not no_history:
         from . import history
 
+        history_path = history.default_path(project_dir)
+    run = api.evaluate_project(project, submissions, period, progress, history_path)[0]
+    if history_path:
         if progress:
             progress("recording the run in the history")
-        history.record(history.default_path(project_dir), run)
+        history.record(history_path, run)
     if progress:
         click.echo("\r\033[K", err=True, nl=False)
     from .periods import is_period

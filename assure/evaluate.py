@@ -24,7 +24,7 @@ def measure_period(con, project: Project, data) -> None:
                 data.measures[(metric.id, measure.level, measure.code)] = measure
 
 
-def results_for(project: Project, data: dict, target: Period) -> tuple[Result, ...]:
+def results_for(project: Project, data: dict, target: Period, earlier: dict | None = None) -> tuple[Result, ...]:
     results = []
     for rule in sorted(project.rules.values(), key=lambda r: r.id):
         metric = project.metrics[rule.metric]
@@ -32,7 +32,7 @@ def results_for(project: Project, data: dict, target: Period) -> tuple[Result, .
         if not reports_in(contract.frequency, target):
             continue
         for geo in geographies(project, rule, data[target]):
-            results.append(_result(project, rule, geo, data, target))
+            results.append(_result(project, rule, geo, data, target, (earlier or {}).get((rule.id, geo.code), ())))
     return tuple(sorted(results, key=lambda r: (r.rule, _LEVEL_ORDER[r.geography.level], r.geography.code)))
 
 
@@ -103,7 +103,7 @@ def data_state(project: Project, geo: Geography, dataset: str, period_data) -> t
     return "", "", caveats + tuple(warnings[:5])
 
 
-def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Period) -> Result:
+def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Period, recorded=()) -> Result:
     from . import spc_summary
 
     metric = project.metrics[rule.metric]
@@ -123,6 +123,7 @@ def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Pe
     invalid, missing, caveats = data_state(project, geo, dataset, data[target])
     value = measure.value if measure else None
     judgement = judge(rule, value, target, invalid=invalid, missing=missing)
+    series, verdicts = _with_recorded(series, verdicts, recorded, data)
     spc = spc_summary.summarise(rule, metric, series)
     return Result(
         rule=rule.id, metric=metric.id, geography=geo, period=str(target), value=_round(value),
@@ -135,6 +136,17 @@ def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Pe
         contributions=tuple((c.org, _round(c.numerator), _round(c.denominator)) for c in measure.contributors)
         if measure else (),
     )
+
+
+def _with_recorded(series, verdicts, recorded, data):
+    """Periods the history holds but this run was not given folders for join the series."""
+    given = {str(p) for p in data}
+    extra = [(p, v, verdict) for p, v, verdict in recorded if p not in given]
+    if not extra:
+        return series, verdicts
+    series = sorted(series + [(p, v) for p, v, _ in extra])
+    verdicts = sorted(verdicts + [(p, verdict) for p, _, verdict in extra])
+    return series, verdicts
 
 
 def escalation_for(project: Project, rule: Rule, verdicts, spc, target: Period):

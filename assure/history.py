@@ -584,3 +584,23 @@ def table(headers: tuple[str, ...], rows: list[tuple]) -> str:
         return "  ".join(v.rjust(w) if num else v.ljust(w)
                          for v, w, num in zip(values, widths, numeric)).rstrip()
     return "\n".join([line(headers)] + [line(r) for r in text]) + "\n"
+
+
+def earlier(path: str, before: str, *, wait: float = DEFAULT_WAIT) -> dict:
+    """{(rule, geography code): [(period, value, verdict)]} for every period before `before`,
+    each from the latest run that judged it on valid data (or the latest run, if none did):
+    the months a check was not given folders for."""
+
+    def query(con):
+        rows = con.execute("""
+            SELECT r.rule, r.code, r.period, r.value, r.verdict
+            FROM results r JOIN runs u USING (run_id)
+            WHERE r.period < ?
+            QUALIFY row_number() OVER (PARTITION BY r.rule, r.code, r.period
+                                       ORDER BY (r.verdict = 'invalid_data'), u.recorded_at DESC, r.run_id DESC) = 1
+            ORDER BY r.rule, r.code, r.period""", [before]).fetchall()
+        found: dict = {}
+        for rule, code, period, value, verdict in rows:
+            found.setdefault((rule, code), []).append((period, value, Verdict(verdict)))
+        return found
+    return _read(path, query, wait=wait, empty={})
