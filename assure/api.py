@@ -24,6 +24,7 @@ class PeriodData:
     validations: dict = field(default_factory=lambda: defaultdict(list))  # dataset -> [Validation]
     unmatched: list = field(default_factory=list)
     measures: dict = field(default_factory=dict)  # (metric, level, code) -> Measure
+    milestones: dict = field(default_factory=dict)  # (dataset, milestone id) -> (status, delivered_on, evidence)
 
 
 def check(submissions: str, *, project_dir: Optional[str] = None, period: Optional[str] = None,

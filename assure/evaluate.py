@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Optional
 
 from . import metrics as metrics_mod
-from .judge import judge
+from .judge import judge, judge_milestone
 from .model import Project, Rule
 from .periods import Period, reports_in
 from .results import SEVERITY, Geography, Result, SpcSummary, Verdict
@@ -22,13 +22,29 @@ def measure_period(con, project: Project, data) -> None:
                 continue
             for measure in metrics_mod.roll_up(project, metric, by_org, data.period):
                 data.measures[(metric.id, measure.level, measure.code)] = measure
+    _read_milestones(con, project, data)
+
+
+def _read_milestones(con, project: Project, data) -> None:
+    """A milestone return is small: its clean rows are kept whole, by milestone id."""
+    wanted = {r.dataset for r in project.rules.values() if r.kind == "milestone"}
+    for dataset in sorted(wanted):
+        for v in data.validations.get(dataset, []):
+            if v.view:
+                evidence = "evidence" if "evidence" in project.contracts[dataset].columns_named else "NULL"
+                for mid, status, delivered, proof in con.execute(
+                        f"SELECT milestone_id, status, delivered_on, {evidence} FROM {v.view} ORDER BY _row").fetchall():
+                    data.milestones[(dataset, mid)] = (status, delivered, proof or "")
+
+
+def dataset_of(project: Project, rule: Rule) -> str:
+    return rule.dataset if rule.kind == "milestone" else project.metrics[rule.metric].dataset
 
 
 def results_for(project: Project, data: dict, target: Period, earlier: dict | None = None) -> tuple[Result, ...]:
     results = []
     for rule in sorted(project.rules.values(), key=lambda r: r.id):
-        metric = project.metrics[rule.metric]
-        contract = project.contracts[metric.dataset]
+        contract = project.contracts[dataset_of(project, rule)]
         if not reports_in(contract.frequency, target):
             continue
         for geo in geographies(project, rule, data[target]):
@@ -49,7 +65,7 @@ def members(project: Project, dataset: str, period_data) -> list[str]:
 
 def geographies(project: Project, rule: Rule, period_data) -> list[Geography]:
     register = project.organisations
-    dataset = project.metrics[rule.metric].dataset
+    dataset = dataset_of(project, rule)
     orgs = members(project, dataset, period_data)
     found = []
     if "icb" in rule.levels:
@@ -106,27 +122,27 @@ def data_state(project: Project, geo: Geography, dataset: str, period_data) -> t
 def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Period, recorded=()) -> Result:
     from . import spc_summary
 
-    metric = project.metrics[rule.metric]
-    dataset = metric.dataset
+    dataset = dataset_of(project, rule)
     frequency = project.contracts[dataset].frequency
     series, verdicts = [], []
     for period in sorted(data):
         if reports_in(frequency, period):
-            m = data[period].measures.get((metric.id, geo.level, geo.code))
+            value, _ = _value(project, rule, geo, data[period])
             invalid, missing, _ = data_state(project, geo, dataset, data[period])
-            series.append((str(period), None if (m is None or invalid) else _round(m.value)))
+            series.append((str(period), None if (value is None or invalid) else _round(value)))
             if period == target or geo in geographies(project, rule, data[period]):
                 # A period the geography was not expected to report in is a gap, which ends every run.
-                past = judge(rule, m.value if m else None, period, invalid=invalid, missing=missing)
-                verdicts.append((str(period), past.verdict))
-    measure = data[target].measures.get((metric.id, geo.level, geo.code))
+                verdicts.append((str(period), _judge(rule, geo, data[period], value, invalid, missing).verdict))
+    value, measure = _value(project, rule, geo, data[target])
     invalid, missing, caveats = data_state(project, geo, dataset, data[target])
-    value = measure.value if measure else None
-    judgement = judge(rule, value, target, invalid=invalid, missing=missing)
+    judgement = _judge(rule, geo, data[target], value, invalid, missing)
     series, verdicts = _with_recorded(series, verdicts, recorded, data)
-    spc = spc_summary.summarise(rule, metric, series)
+    if rule.kind == "milestone":
+        series, spc = (), spc_summary.SpcSummary(warning="a milestone has no series to chart")
+    else:
+        spc = spc_summary.summarise(rule, project.metrics[rule.metric], series)
     return Result(
-        rule=rule.id, metric=metric.id, geography=geo, period=str(target), value=_round(value),
+        rule=rule.id, metric=rule.metric, geography=geo, period=str(target), value=_round(value),
         numerator=_round(measure.numerator) if measure else None,
         denominator=_round(measure.denominator) if measure else None,
         target=judgement.target, target_kind=judgement.target_kind, verdict=judgement.verdict,
@@ -136,6 +152,28 @@ def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Pe
         contributions=tuple((c.org, _round(c.numerator), _round(c.denominator)) for c in measure.contributors)
         if measure else (),
     )
+
+
+def _value(project: Project, rule: Rule, geo: Geography, period_data):
+    """(value, measure): a gap rule's value is the distance between two metrics' values;
+    a milestone rule's is 1 once delivered and 0 before."""
+    if rule.kind == "milestone":
+        row = period_data.milestones.get((rule.dataset, rule.milestone))
+        return (None if row is None else float(row[0] == "delivered")), None
+    measure = period_data.measures.get((rule.metric, geo.level, geo.code))
+    if rule.kind != "gap":
+        return (measure.value if measure else None), measure
+    other = period_data.measures.get((rule.versus, geo.level, geo.code))
+    if measure is None or other is None or measure.value is None or other.value is None:
+        return None, None
+    return abs(measure.value - other.value), None
+
+
+def _judge(rule: Rule, geo: Geography, period_data, value, invalid: str, missing: str):
+    if rule.kind == "milestone":
+        return judge_milestone(rule, period_data.milestones.get((rule.dataset, rule.milestone)), period_data.period,
+                               invalid=invalid)
+    return judge(rule, value, period_data.period, geography=geo.code, invalid=invalid, missing=missing)
 
 
 def _with_recorded(series, verdicts, recorded, data):

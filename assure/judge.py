@@ -44,42 +44,79 @@ def describe_target(rule: Rule, target: Optional[tuple[float, ...]] = None) -> s
         return "zero"
     if rule.comparator == "between":
         return f"between {target[0]:g} and {target[1]:g}"
+    if rule.kind in ("direction", "gap") and rule.baseline is not None:
+        since, base = rule.baseline
+        change = f"{rule.direction or 'reduce'} by {rule.by:g}%" if rule.by else (rule.direction or "narrow")
+        yearly = " a year" if rule.per_year else ""
+        return f"{rule.comparator} {target[0]:,.4g} ({change}{yearly} from {base:,.4g} in {since})"
     return f"{rule.comparator} {target[0]:g}"
 
 
-def judge(rule: Rule, value: Optional[float], period: Period, *, invalid: str = "", missing: str = "") -> Judgement:
+def judge(rule: Rule, value: Optional[float], period: Period, *, geography: str = "", invalid: str = "",
+          missing: str = "") -> Judgement:
     """The verdict for one geography and period. `invalid` and `missing` say why the
     data cannot be judged; they win over any number, because a number drawn from
     unfit data is not one to act on."""
-    headline = None if rule.comparator == "between" else (0.0 if rule.comparator == "eliminate" else rule.target[0])
+    target = rule.target_for(period, geography)
+    headline = None if rule.comparator == "between" else (0.0 if rule.comparator == "eliminate" else target[0])
     if invalid:
         return Judgement(Verdict.INVALID_DATA, invalid, headline, "target")
     if value is None:
         return Judgement(Verdict.NO_DATA, missing or "no value could be measured", headline, "target")
     if rule.start and period < rule.start:
         return Judgement(Verdict.NOT_DUE, f"the commitment starts in {rule.start}", headline, "target")
-    if rule.deadline and period < rule.deadline:
-        return _before_deadline(rule, value, period, headline)
-    return _against_target(rule, value, headline)
+    # A target that compounds each year is itself the trajectory: it is judged every period.
+    if rule.deadline and period < rule.deadline and not rule.per_year:
+        return _before_deadline(rule, value, period, headline, target)
+    return _against_target(rule, value, headline, target)
 
 
-def _before_deadline(rule: Rule, value: float, period: Period, headline) -> Judgement:
+def judge_milestone(rule: Rule, row, period: Period, *, invalid: str = "") -> Judgement:
+    """Delivered on time (met), delivered late or overdue (missed), not yet due, or no return.
+    `row` is (status, delivered_on date or None, evidence) from the milestone return."""
+    if invalid:
+        return Judgement(Verdict.INVALID_DATA, invalid, None, "none")
+    if rule.start and period < rule.start:
+        return Judgement(Verdict.NOT_DUE, f"the milestone starts in {rule.start}", None, "none")
+    if row is None:
+        return Judgement(Verdict.NO_DATA, f"the milestone return has no row for {rule.milestone} in {period}",
+                         None, "none")
+    status, delivered_on, evidence = row
+    due = rule.deadline.last_day
+    cited = f" (evidence: {evidence})" if evidence else ""
+    if status == "delivered" and delivered_on is not None:
+        if delivered_on <= due:
+            return Judgement(Verdict.MET, f"delivered on {delivered_on.isoformat()}, by the deadline of "
+                             f"{rule.deadline}{cited}", None, "none")
+        return Judgement(Verdict.MISSED, f"delivered late, on {delivered_on.isoformat()}, after the deadline of "
+                         f"{rule.deadline}{cited}", None, "none")
+    if status == "delivered":
+        return Judgement(Verdict.INVALID_DATA, f"{rule.milestone} is marked delivered with no delivery date",
+                         None, "none")
+    if period >= rule.deadline:
+        return Judgement(Verdict.MISSED, f"overdue: due by {rule.deadline}, status {status.replace('_', ' ')}",
+                         None, "none")
+    return Judgement(Verdict.NOT_DUE, f"due by {rule.deadline}; status {status.replace('_', ' ')}", None, "none")
+
+
+def _before_deadline(rule: Rule, value: float, period: Period, headline, target) -> Judgement:
     planned = rule.trajectory_at(period)
     if planned is None:
-        ahead = " (it already meets the target)" if passes(rule.comparator, value, rule.target) else ""
+        ahead = " (it already meets the target)" if passes(rule.comparator, value, target) else ""
         return Judgement(Verdict.NOT_DUE, f"due by {rule.deadline}, with no trajectory for {period}{ahead}",
                          headline, "target")
     comparator = ">=" if rule.comparator in (">=", ">") else "<="
     if passes(comparator, value, (planned,)):
         return Judgement(Verdict.MET, f"{_fmt(value)} is on the planned trajectory ({comparator} {planned:g} "
-                         f"in {period}, on the way to {describe_target(rule)} by {rule.deadline})", planned, "trajectory")
+                         f"in {period}, on the way to {describe_target(rule, target)} by {rule.deadline})", planned,
+                         "trajectory")
     return Judgement(Verdict.OFF_TRAJECTORY, f"{_fmt(value)} is behind the planned trajectory of {planned:g} for "
-                     f"{period} (target {describe_target(rule)} by {rule.deadline})", planned, "trajectory")
+                     f"{period} (target {describe_target(rule, target)} by {rule.deadline})", planned, "trajectory")
 
 
-def _against_target(rule: Rule, value: float, headline) -> Judgement:
-    wanted = describe_target(rule)
-    if passes(rule.comparator, value, rule.target):
+def _against_target(rule: Rule, value: float, headline, target) -> Judgement:
+    wanted = describe_target(rule, target)
+    if passes(rule.comparator, value, target):
         return Judgement(Verdict.MET, f"{_fmt(value)} meets the target ({wanted})", headline, "target")
     if in_warn_band(rule, value):
         return Judgement(Verdict.AT_RISK, f"{_fmt(value)} misses the target ({wanted}) but is inside the warn "

@@ -55,6 +55,10 @@ class Contract:
     def column(self, name: str) -> ColumnSpec:
         return next(c for c in self.columns if c.name == name)
 
+    @property
+    def columns_named(self) -> set[str]:
+        return {c.name for c in self.columns}
+
 
 @dataclass(frozen=True)
 class MetricDef:
@@ -110,11 +114,35 @@ class Rule:
     rationale: str
     path: str
     line: int = 0
+    direction: str = ""                     # direction and gap rules: reduce | increase
+    by: Optional[float] = None              # percent change required against the baseline
+    per_year: bool = False                  # `by` compounds each year from the baseline period
+    baseline: Optional[tuple[Period, float]] = None
+    versus: str = ""                        # gap rules: the metric the gap is measured against
+    milestone: str = ""                     # milestone rules: the milestone id in the return
+    dataset: str = ""                       # milestone rules: the milestone return
+    targets: tuple[tuple[str, tuple[float, ...]], ...] = ()  # per-geography targets
 
     def trajectory_at(self, period: Period) -> Optional[float]:
         """The planned value for a period: the latest trajectory point at or before it."""
         planned = [value for when, value in self.trajectory if when <= period]
         return planned[-1] if planned else None
+
+    def target_for(self, period: Period, geography: str = "") -> tuple[float, ...]:
+        """The target in force: a geography's own where the rule gives one; for direction
+        rules the baseline moved by `by` percent (compounded per year when per_year)."""
+        own = dict(self.targets).get(geography)
+        if own is not None:
+            return own
+        if self.kind not in ("direction", "gap") or self.baseline is None:
+            return self.target
+        since, value = self.baseline
+        if self.by is None:
+            return (value,)
+        step = 1 + self.by / 100 * (1 if self.direction == "increase" else -1)
+        years = max(period.months_since(since), 0) / 12 if self.per_year else 1
+        # Rounded so a target reached exactly (100 × 1.05 = 105) is met, not missed by a float bit.
+        return (round(value * step ** years, 9),)
 
 
 @dataclass(frozen=True)

@@ -138,8 +138,14 @@ class Loader:
             self.error("PJ05", f"{dotted}: trajectory keys are periods written YYYY-MM", doc.at(*path))
             return
         if err.validator == "not" and path[:1] == ("rules",):
-            self.error("PJ02", f"{dotted}: `target` is not used with comparator = \"eliminate\" (the target is zero)",
-                       doc.at(*path, "target"))
+            kind = err.instance.get("kind", "threshold") if isinstance(err.instance, dict) else "threshold"
+            words = {
+                "threshold": "`target` is not used with comparator = \"eliminate\" (the target is zero)",
+                "direction": "a direction rule states `direction`, `by` and `baseline`, not `comparator` or `target`",
+                "gap": "a gap rule states `versus`, `by` and `baseline`, not `comparator` or `target`",
+                "milestone": "a milestone rule names `milestone` and `dataset`, not `metric`, `comparator` or `target`",
+            }
+            self.error("PJ02", f"{dotted}: {words.get(kind, words['threshold'])}", doc.at(*path))
             return
         if err.validator == "oneOf" and path[:1] == ("metrics",):
             self.error("PJ02", f"{dotted} needs `numerator` and `denominator`, or `numerator` and "
@@ -282,8 +288,11 @@ def _build(loader: Loader, docs: list[_Doc], register) -> tuple[dict, dict, dict
     built_rules = {}
     for rid, (raw, doc) in rules.items():
         rule = _rule(loader, doc, rid, raw, register)
-        if raw["metric"] not in metrics:
-            _dangling(loader, doc, ("rules", rid, "metric"), "metric", raw["metric"], metrics)
+        for key in ("metric", "versus"):
+            if key in raw and raw[key] not in metrics:
+                _dangling(loader, doc, ("rules", rid, key), "metric", raw[key], metrics)
+        if "dataset" in raw and raw["dataset"] not in contracts:
+            _dangling(loader, doc, ("rules", rid, "dataset"), "dataset", raw["dataset"], contracts)
         if rule is not None:
             built_rules[rid] = rule
     _check_roles(loader, register, contracts, loader.register_doc)
@@ -358,7 +367,8 @@ def _source(raw: dict) -> Source:
 def _rule(loader: Loader, doc: _Doc, rid: str, raw: dict, register) -> Rule | None:
     at = lambda *keys: doc.at("rules", rid, *keys)  # noqa: E731
     ok = True
-    comparator = raw["comparator"]
+    kind = raw.get("kind", "threshold")
+    comparator = raw.get("comparator") or _implied_comparator(raw)
     target = raw.get("target", 0.0)
     target = tuple(target) if isinstance(target, list) else (float(target),)
     if (comparator == "between") != (len(target) == 2):
@@ -372,6 +382,17 @@ def _rule(loader: Loader, doc: _Doc, rid: str, raw: dict, register) -> Rule | No
     if warn is not None and ok:
         ok &= _check_warn(loader, rid, comparator, target, float(warn), at("warn"))
     trajectory = tuple(sorted((Period.parse(p), float(v)) for p, v in raw.get("trajectory", {}).items()))
+    baseline = None
+    if "baseline" in raw:
+        baseline = _baseline(loader, raw["baseline"], at("baseline", "period"))
+        ok &= baseline is not None
+    targets = []
+    for code, value in raw.get("targets", {}).items():
+        if register.get(code) is None:
+            loader.error("PJ03", f"rule `{rid}` sets a target for `{code}`, which is not in the register",
+                         at("targets", code))
+            ok = False
+        targets.append((code, tuple(value) if isinstance(value, list) else (float(value),)))
     start = Period.parse(raw["start"]) if "start" in raw else None
     deadline = Period.parse(raw["deadline"]) if "deadline" in raw else None
     for org in raw.get("orgs", ()):
@@ -384,14 +405,42 @@ def _rule(loader: Loader, doc: _Doc, rid: str, raw: dict, register) -> Rule | No
         return None
     line, _ = doc.locator.locate(("rules", rid))
     return Rule(
-        id=rid, title=raw["title"], metric=raw["metric"], kind=raw.get("kind", "threshold"),
+        id=rid, title=raw["title"], metric=raw.get("metric", ""), kind=kind,
         comparator=comparator, target=target, warn=float(warn) if warn is not None else None,
         start=start, deadline=deadline, trajectory=trajectory, levels=tuple(raw["scope"]),
         orgs=tuple(raw.get("orgs", ())), owner=raw.get("owner", ""), committee=raw.get("committee", ""),
         programme=raw.get("programme", ""), tags=tuple(raw.get("tags", ())), register=tuple(raw.get("register", ())),
         source=_source(raw["source"]), not_followed=tuple(_source(s) for s in raw.get("not_followed", ())),
         rationale=raw.get("rationale", ""), path=doc.path, line=line,
+        direction=raw.get("direction", ""), by=raw.get("by"), per_year=raw.get("per_year", False),
+        baseline=baseline, versus=raw.get("versus", ""), milestone=raw.get("milestone", ""),
+        dataset=raw.get("dataset", ""), targets=tuple(sorted(targets)),
     )
+
+
+def _implied_comparator(raw: dict) -> str:
+    """Direction and gap rules state a direction; milestones are delivered or not."""
+    if raw.get("kind") == "gap":
+        return "<=" if raw.get("by") else "<"
+    if raw.get("kind") == "direction":
+        up = raw.get("direction") == "increase"
+        if raw.get("by"):
+            return ">=" if up else "<="
+        return ">" if up else "<"
+    return ">="
+
+
+def _baseline(loader, raw: dict, location):
+    """A baseline period is YYYY-MM or a financial year (2019/20, whose last month counts)."""
+    from .periods import financial_year_end, is_period
+
+    text = raw["period"]
+    try:
+        when = Period.parse(text) if is_period(text) else financial_year_end(text)
+    except ValueError:
+        loader.error("PJ05", f"baseline period {text!r} is neither YYYY-MM nor a financial year like 2019/20", location)
+        return None
+    return (when, float(raw["value"]))
 
 
 def _check_warn(loader, rid, comparator, target, warn, location) -> bool:

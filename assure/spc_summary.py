@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .model import MetricDef, Rule
+from .periods import Period
 from .results import SpcSummary
 
 IMPROVEMENT = {"higher_is_better": "increase", "lower_is_better": "decrease", "neutral": "neutral"}
@@ -16,7 +17,7 @@ def summarise(rule: Rule, metric: MetricDef, series) -> SpcSummary:
     values = [v for _, v in series]
     if not any(v is not None for v in values):
         return SpcSummary(warning="no values to chart")
-    target = rule.target[0] if rule.comparator not in ("between",) else None
+    target = rule.target_for(Period.parse(series[-1][0]))[0] if rule.comparator != "between" and series else None
     if rule.comparator == "eliminate":
         target = 0.0
     result = spc.analyse(values, improvement=IMPROVEMENT[metric.polarity], target=target)

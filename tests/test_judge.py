@@ -79,3 +79,72 @@ def test_higher_never_judges_worse_when_higher_is_better(a, b, period):
 def test_exactly_one_verdict_with_a_reason(value, period, comparator):
     outcome = judge(rule(comparator, (50.0,)), value, period)
     assert isinstance(outcome.verdict, Verdict) and outcome.reason
+
+
+# -- direction, gap, milestone and per-geography targets -------------------------------
+
+from dataclasses import replace  # noqa: E402
+from datetime import date  # noqa: E402
+
+from assure.judge import judge_milestone  # noqa: E402
+
+
+def direction(way="reduce", by=25.0, per_year=False, baseline=("2020-03", 100.0), deadline="2024-03", comparator=None):
+    implied = comparator or ({"reduce": "<=", "increase": ">="}[way] if by else {"reduce": "<", "increase": ">"}[way])
+    return replace(rule(implied, (0.0,), deadline=deadline), kind="direction", direction=way, by=by, per_year=per_year,
+                   baseline=(Period.parse(baseline[0]), baseline[1]))
+
+
+DIRECTION_CASES = [
+    (direction(), 75.0, "2024-03", M),                 # 100 reduced by 25% is 75
+    (direction(), 75.1, "2024-03", MI),
+    (direction(), 60.0, "2023-10", ND),                # before the deadline, no trajectory
+    (direction(by=None), 99.9, "2024-03", M),          # any reduction
+    (direction(by=None), 100.0, "2024-03", MI),
+    (direction("increase", 5.0, True, ("2022-03", 100.0)), 105.0, "2023-03", M),    # one year: 105
+    (direction("increase", 5.0, True, ("2022-03", 100.0)), 110.0, "2024-03", MI),   # two years: 110.25
+    (direction("increase", 5.0, True, ("2022-03", 100.0)), 110.25, "2024-03", M),
+]
+
+
+@pytest.mark.parametrize("the_rule, value, period, expected", DIRECTION_CASES)
+def test_direction_rules(the_rule, value, period, expected):
+    assert judge(the_rule, value, Period.parse(period)).verdict is expected
+
+
+def test_yearly_increase_compounds_between_years():
+    r = direction("increase", 5.0, True, ("2022-03", 100.0))
+    assert r.target_for(Period(2023, 9))[0] == pytest.approx(100 * 1.05 ** 1.5)
+    assert judge(r, 107.0, Period(2023, 9)).verdict is MI
+    assert judge(r, 107.6, Period(2023, 9)).verdict is M
+
+
+def test_gap_must_narrow_from_its_baseline():
+    gap = replace(rule("<=", (0.0,)), kind="gap", by=20.0, direction="reduce",
+                  baseline=(Period(2023, 3), 10.0), versus="other")
+    assert gap.target_for(Period(2024, 3)) == (8.0,)
+    assert judge(gap, 7.9, Period(2024, 3)).verdict is M
+    assert judge(gap, 9.0, Period(2024, 3)).verdict is MI
+
+
+def test_a_geography_can_have_its_own_target():
+    r = replace(rule("between", (12.0, 14.0)), targets=(("E06000049", (12.0, 13.0)),))
+    assert judge(r, 13.5, Period(2024, 3), geography="E08000012").verdict is M
+    assert judge(r, 13.5, Period(2024, 3), geography="E06000049").verdict is MI
+
+
+MILESTONE = replace(rule(), kind="milestone", milestone="WF-PLAN", dataset="milestones", metric="")
+
+
+@pytest.mark.parametrize("row, period, expected, words", [
+    (("delivered", date(2024, 2, 14), "board paper"), "2024-03", M, "delivered on 2024-02-14"),
+    (("delivered", date(2024, 3, 31), ""), "2024-03", M, "by the deadline"),
+    (("delivered", date(2024, 4, 2), ""), "2024-04", MI, "delivered late"),
+    (("in_progress", None, ""), "2024-03", MI, "overdue"),
+    (("in_progress", None, ""), "2023-11", ND, "due by 2024-03"),
+    (None, "2023-11", NO, "no row"),
+    (("delivered", None, ""), "2024-03", INV, "no delivery date"),
+])
+def test_milestone_verdicts(row, period, expected, words):
+    outcome = judge_milestone(MILESTONE, row, Period.parse(period))
+    assert outcome.verdict is expected and words in outcome.reason
