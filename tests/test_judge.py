@@ -101,7 +101,7 @@ DIRECTION_CASES = [
     (direction(), 60.0, "2023-10", ND),                # before the deadline, no trajectory
     (direction(by=None), 99.9, "2024-03", M),          # any reduction
     (direction(by=None), 100.0, "2024-03", MI),
-    (direction("increase", 5.0, True, ("2022-03", 100.0)), 105.0, "2023-03", M),    # one year: 105
+    (direction("increase", 5.0, True, ("2022-04", 100.0)), 105.0, "2023-04", M),    # one year: 105
     (direction("increase", 5.0, True, ("2022-03", 100.0)), 110.0, "2024-03", MI),   # two years: 110.25
     (direction("increase", 5.0, True, ("2022-03", 100.0)), 110.25, "2024-03", M),
 ]
