@@ -126,3 +126,13 @@ def test_fail_on_escalation_exits_1_when_results_escalate():
 
     code, _, _ = cli("check", SUBMISSIONS, "--period", "2023-12", "--project", REPO, "--fail-on", "escalation")
     assert code == 1
+
+
+def test_every_rule_gives_a_real_verdict_on_the_fixtures(run_2024_03):
+    """The fixtures exercise every rule: none is left with only no_data (or no result)."""
+    from assure import project as project_mod
+    from conftest import REPO
+
+    rules = project_mod.load(str(REPO)).rules
+    judged = {r.rule for r in run_2024_03.results if r.verdict is not Verdict.NO_DATA}
+    assert sorted(set(rules) - judged) == []
