@@ -4,13 +4,18 @@ inside the data it was given."""
 from __future__ import annotations
 
 
-def connect(path: str = ":memory:", threads: int | None = None):
+def connect(path: str = ":memory:", threads: int | None = None, memory_limit: str | None = None):
+    import os
+
     import duckdb
 
     config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     # Monthly aggregate returns are many tiny queries, where a second thread costs more
     # than it gives; record-level work asks for more threads explicitly.
     config["threads"] = threads or 1
+    # A cap makes DuckDB spill to the run's temporary folder, so memory stays flat as
+    # a record-level extract grows instead of following its size.
+    config["memory_limit"] = memory_limit or os.environ.get("ASSURE_MEMORY_LIMIT", "1GB")
     return duckdb.connect(path, config=config)
 
 

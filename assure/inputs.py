@@ -52,6 +52,7 @@ class Loaded:
     failures: tuple[Failure, ...]
     sheet: str = ""
     standalone: str | None = None       # SQL reading the file on its own, for `assure explain`
+    types: tuple[tuple[str, str], ...] = ()  # (canonical column, DuckDB type) as read
 
 
 # -- finding the period and its files --------------------------------------------------
@@ -126,8 +127,9 @@ def load(con, path: Path, rel: str, contract: Contract, table: str, tmp: str) ->
         failure = Failure(rel, 0, "", "", "DQ13", f"{rel} has a header but no data rows")
         return Loaded(rel, digest, None, 0, (), (failure,), sheet)
     view, columns, failures, select = _map_columns(con, table, headers, contract, rel)
+    types = tuple((r[0], r[1]) for r in con.execute(f"DESCRIBE {view}").fetchall())
     standalone = f"SELECT {select} FROM ({reader})" if reader else None
-    return Loaded(rel, digest, view, rows, columns, tuple(failures), sheet, standalone)
+    return Loaded(rel, digest, view, rows, columns, tuple(failures), sheet, standalone, types)
 
 
 def _csv_header(path: Path) -> tuple[list[str], str, str]:

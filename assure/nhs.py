@@ -19,17 +19,19 @@ def nhs_check_digit(first_nine: str) -> int | None:
 
 def valid_nhs_number(text: str) -> bool:
     digits = re.sub(r"[ -]", "", str(text))
-    if not re.fullmatch(r"\d{10}", digits):
+    if not re.fullmatch(r"[0-9]{10}", digits):
         return False
     return nhs_check_digit(digits[:9]) == int(digits[9])
 
 
 def nhs_number_sql(column: str) -> str:
-    """A DuckDB boolean expression, true when the column holds a valid NHS number; it
-    mirrors valid_nhs_number so a record-level extract never leaves the database."""
-    digits = f"regexp_replace({column}, '[ -]', '', 'g')"
-    weighted = " + ".join(f"TRY_CAST(substr({digits}, {i + 1}, 1) AS INTEGER) * {10 - i}" for i in range(9))
-    check = f"(11 - (({weighted}) % 11))"
-    expected = f"CASE WHEN {check} = 11 THEN 0 ELSE {check} END"
-    return (f"(CASE WHEN regexp_full_match({digits}, '[0-9]{{10}}') THEN {check} <> 10 "
-            f"AND {expected} = TRY_CAST(substr({digits}, 10, 1) AS INTEGER) ELSE false END)")
+    """A DuckDB boolean expression, true when the column holds a valid NHS number (NULL
+    when it is empty, which is DQ06's business); it mirrors valid_nhs_number so a
+    record-level extract never leaves the database. The digits are read as one integer:
+    per-character substr() made this half the cost of validating a record-level return."""
+    digits = f"replace(replace({column}, ' ', ''), '-', '')"
+    number = f"CAST({digits} AS UBIGINT)"  # evaluated only once the regex has matched
+    weighted = " + ".join(f"(({number} // {10 ** (9 - i)}) % 10) * {10 - i}" for i in range(9))
+    # (11 - s % 11) % 11 turns 11 into 0 and leaves 10, which no digit equals
+    return (f"(CASE WHEN {column} IS NULL THEN NULL WHEN regexp_full_match({digits}, '[0-9]{{10}}') "
+            f"THEN (11 - ({weighted}) % 11) % 11 = {number} % 10 ELSE false END)")

@@ -22,9 +22,17 @@ Investigation options (they change only the benchmark's child process, never ass
   --profile         time every DuckDB query assure runs and the peak RSS during each
                     one (VmHWM is reset before each query through /proc/self/clear_refs)
   --set KEY=VALUE   run `SET KEY = VALUE` on assure's connection right after it is
-                    opened, e.g. --set threads=2 --set preserve_insertion_order=false
+                    opened, e.g. --set threads=2 --set memory_limit=512MB
+                    (not preserve_insertion_order=false: CSV row numbers rely on it)
+  --suggested LIST  apply the changes in benchmarks/suggested.py (nhs, typed, hash, or
+                    all) to assure in the child, to measure them before editing assure/
   --baseline-threads N   DuckDB threads for the baseline (default: DuckDB's default,
                     the number of cores)
+  --reuse           keep the generated file when size and format are unchanged
+
+The child also captures the `ae_12hr_in_department` numerator and denominator assure
+measured (no rule judges that metric, so it is not in the run's results), to show
+the metric ran over every row.
 """
 
 from __future__ import annotations
@@ -171,6 +179,14 @@ def child_baseline(path: str, threads: int) -> dict:
             "threads": threads or os.cpu_count()}
 
 
+def set_sql(setting: str) -> str:
+    """'threads=2' -> SET threads = 2; 'memory_limit=512MB' -> SET memory_limit = '512MB'."""
+    key, value = setting.split("=", 1)
+    bare = value.replace(".", "").isdigit() or value.lower() in ("true", "false")
+    quoted = value if bare else "'" + value.replace("'", "''") + "'"
+    return f"SET {key.strip()} = {quoted}"
+
+
 class _Timed:
     """A DuckDB connection that records how long each statement takes and the peak RSS
     while it runs (VmHWM reset before it)."""
@@ -230,24 +246,33 @@ def child_assure(root: str, settings: list[str], profile: bool, suggested: list[
         def patched(*args, **kwargs):
             con = connect(*args, **kwargs)
             for setting in settings:
-                key, value = setting.split("=", 1)
-                con.execute(f"SET {key} = {value if value.replace('.', '').isdigit() or value in ('true', 'false') else repr(value)}")
+                con.execute(set_sql(setting))
             return _Timed(con, log) if profile else con
 
         db.connect = patched
+
+    import assure.metrics as metrics_mod
+    measured: dict = {}
+    measure_dataset = metrics_mod.measure_dataset
+
+    def capture(*args, **kwargs):
+        out = measure_dataset(*args, **kwargs)
+        measured.update({org: value for (metric, org), value in out.items() if metric == "ae_12hr_in_department"})
+        return out
+
+    metrics_mod.measure_dataset = capture
 
     cpu0 = _cpu()
     start = time.perf_counter()
     run = assure.api.check(root, project_dir=str(REPO), period=PERIOD)
     seconds = time.perf_counter() - start
     sub = [s for s in run.submissions if "ae_attendances" in s.file]
-    measured = [r for r in run.results if r.metric == "ae_12hr_in_department"]
     out = {"seconds": seconds, "import_seconds": imported, "cpu_seconds": _cpu() - cpu0,
            "peak_rss_mib": _hwm_mib() if not profile else max([hwm_import] + [q["peak_rss_mib"] for q in log]),
            "import_rss_mib": hwm_import,
            "rows": sub[0].rows if sub else None,
            "failures": sub[0].failure_count if sub else None,
-           "results": [(r.geography.code, r.value, r.verdict) for r in measured]}
+           "results": {org: list(value) for org, value in measured.items()}}
     if profile:
         out["queries"] = log
     return out
@@ -325,8 +350,10 @@ def print_table(results: list[dict]) -> None:
           f"holds {first['assure_import_rss_mib']:,.0f} MiB. CPU s: user+system of the timed part. load: 1-minute "
           f"load average while measuring (above ~0.5 other work shared the {os.cpu_count()} cores).")
     for r in results:
-        print(f"  {r['rows']:,} {r['format']}: assure found {r['assure_failures']} validation failures"
-              + (f"; ae_12hr_in_department = {r['assure_results']}" if r["assure_results"] else ""))
+        metric = "; ".join(f"{org} {num:,.0f} / {den:,.0f} = {100 * num / den:.2f}%"
+                           for org, (num, den) in sorted(r["assure_results"].items()) if den)
+        print(f"  {r['rows']:,} {r['format']}: {r['assure_failures']} validation failures; "
+              f"ae_12hr_in_department {metric or 'not measured'}")
 
 
 def print_profile(result: dict, top: int) -> None:
