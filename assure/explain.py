@@ -45,7 +45,7 @@ def rule_or_fail(project: Project, name: str) -> Rule:
 
 def explain(project: Project, run, data: dict, rule_id: str, geography: Optional[str]) -> Explanation:
     rule = rule_or_fail(project, rule_id)
-    metric = project.metrics[rule.metric]
+    metric = project.metrics.get(rule.metric)
     results = [r for r in run.results if r.rule == rule.id]
     if not results:
         raise UsageError(f"rule `{rule.id}` has no result for {run.provenance.period}",
@@ -58,8 +58,12 @@ def explain(project: Project, run, data: dict, rule_id: str, geography: Optional
     else:
         result = results[0]  # the ICB where in scope: results are ordered ICB, Places, providers
     period_data = data[max(data)]
-    validations = period_data.validations.get(metric.dataset, [])
-    sql, note = _sql(project, metric, validations)
+    dataset = metric.dataset if metric else rule.dataset
+    validations = period_data.validations.get(dataset, [])
+    if metric is None:
+        sql, note = None, f"a milestone rule reads its row for `{rule.milestone}` from the `{dataset}` return"
+    else:
+        sql, note = _sql(project, metric, validations)
     return Explanation(rule, metric, result, sql, note, tuple(v.submission for v in validations))
 
 

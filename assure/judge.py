@@ -38,12 +38,16 @@ def in_warn_band(rule: Rule, value: float) -> bool:
     return value <= rule.warn  # <=, < and eliminate: a small residue is at risk, not missed
 
 
-def describe_target(rule: Rule, target: Optional[tuple[float, ...]] = None) -> str:
+def describe_target(rule: Rule, target: Optional[tuple[float, ...]] = None, own: bool = False) -> str:
     target = target or rule.target
+    if rule.kind == "milestone":
+        return f"delivered by the end of {rule.deadline}"
     if rule.comparator == "eliminate":
         return "zero"
     if rule.comparator == "between":
-        return f"between {target[0]:g} and {target[1]:g}"
+        return f"between {target[0]:g} and {target[1]:g}" + (" (this geography's own target)" if own else "")
+    if own:
+        return f"{rule.comparator} {target[0]:,.4g} (this geography's own target)"
     if rule.kind in ("direction", "gap") and rule.baseline is not None:
         since, base = rule.baseline
         change = f"{rule.direction or 'reduce'} by {rule.by:g}%" if rule.by else (rule.direction or "narrow")
@@ -58,6 +62,7 @@ def judge(rule: Rule, value: Optional[float], period: Period, *, geography: str 
     data cannot be judged; they win over any number, because a number drawn from
     unfit data is not one to act on."""
     target = rule.target_for(period, geography)
+    own = geography in dict(rule.targets)
     headline = None if rule.comparator == "between" else (0.0 if rule.comparator == "eliminate" else target[0])
     if invalid:
         return Judgement(Verdict.INVALID_DATA, invalid, headline, "target")
@@ -67,8 +72,8 @@ def judge(rule: Rule, value: Optional[float], period: Period, *, geography: str 
         return Judgement(Verdict.NOT_DUE, f"the commitment starts in {rule.start}", headline, "target")
     # A target that compounds each year is itself the trajectory: it is judged every period.
     if rule.deadline and period < rule.deadline and not rule.per_year:
-        return _before_deadline(rule, value, period, headline, target)
-    return _against_target(rule, value, headline, target)
+        return _before_deadline(rule, value, period, headline, target, own)
+    return _against_target(rule, value, headline, target, own)
 
 
 def judge_milestone(rule: Rule, row, period: Period, *, invalid: str = "") -> Judgement:
@@ -99,7 +104,7 @@ def judge_milestone(rule: Rule, row, period: Period, *, invalid: str = "") -> Ju
     return Judgement(Verdict.NOT_DUE, f"due by {rule.deadline}; status {status.replace('_', ' ')}", None, "none")
 
 
-def _before_deadline(rule: Rule, value: float, period: Period, headline, target) -> Judgement:
+def _before_deadline(rule: Rule, value: float, period: Period, headline, target, own=False) -> Judgement:
     planned = rule.trajectory_at(period)
     if planned is None:
         ahead = " (it already meets the target)" if passes(rule.comparator, value, target) else ""
@@ -108,14 +113,14 @@ def _before_deadline(rule: Rule, value: float, period: Period, headline, target)
     comparator = ">=" if rule.comparator in (">=", ">") else "<="
     if passes(comparator, value, (planned,)):
         return Judgement(Verdict.MET, f"{_fmt(value)} is on the planned trajectory ({comparator} {planned:g} "
-                         f"in {period}, on the way to {describe_target(rule, target)} by {rule.deadline})", planned,
+                         f"in {period}, on the way to {describe_target(rule, target, own)} by {rule.deadline})", planned,
                          "trajectory")
     return Judgement(Verdict.OFF_TRAJECTORY, f"{_fmt(value)} is behind the planned trajectory of {planned:g} for "
-                     f"{period} (target {describe_target(rule, target)} by {rule.deadline})", planned, "trajectory")
+                     f"{period} (target {describe_target(rule, target, own)} by {rule.deadline})", planned, "trajectory")
 
 
-def _against_target(rule: Rule, value: float, headline, target) -> Judgement:
-    wanted = describe_target(rule, target)
+def _against_target(rule: Rule, value: float, headline, target, own=False) -> Judgement:
+    wanted = describe_target(rule, target, own)
     if passes(rule.comparator, value, target):
         return Judgement(Verdict.MET, f"{_fmt(value)} meets the target ({wanted})", headline, "target")
     if in_warn_band(rule, value):

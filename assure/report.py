@@ -158,6 +158,10 @@ def chart(ctx: Ctx, r) -> dict:
 
     rule = ctx.project.rules.get(r.rule) if ctx.project else None
     metric = ctx.project.metrics.get(r.metric) if ctx.project else None
+    if not r.series or (rule is not None and rule.kind == "milestone"):
+        # A milestone is delivered or not: there is no series to chart.
+        return {"svg": "", "rows": [], "note": "No chart: a milestone is judged from its return, not a series",
+                "has_trajectory": False}
     periods = [p for p, _ in r.series]
     values = [v for _, v in r.series]
     unit = metric.unit if metric else ""

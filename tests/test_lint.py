@@ -286,7 +286,7 @@ def test_paths_narrow_the_report(project):
     narrowed = lint(str(project), paths=[str(project / "rules" / "zz_case.toml")])
     assert [d.location.path for d in narrowed.diagnostics] == ["rules/zz_case.toml"] * 2
     assert narrowed.files_checked == 1
-    assert lint(str(project), paths=[str(project / "rules")]).files_checked == 4
+    assert lint(str(project), paths=[str(project / "rules")]).files_checked == len(list((project / "rules").glob("*.toml")))
 
 
 def test_the_project_is_found_from_the_paths(project, monkeypatch, tmp_path):
