@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import fnmatch
 import hashlib
-import io
-import os
 import re
 import tempfile
 from dataclasses import dataclass
@@ -280,7 +278,7 @@ def _load_parquet(con, path: Path, table: str) -> tuple[list[str], str]:
         raise _Unreadable(str(exc).split("\n")[0]) from None
     headers = [n for n in names if n != "file_row_number"]
     _check_header_names(headers)
-    row_view = f"SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number) FROM"
+    row_view = "SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number) FROM"
     con.execute(f"CREATE VIEW {table}_r AS {row_view} {table}")
     return headers, f"{row_view} {reader}"
 

@@ -338,8 +338,8 @@ def _contract(loader: Loader, doc: _Doc, did: str, raw: dict) -> Contract:
     names = {c.name for c in columns}
     refs = [(("keys",), k) for k in contract.keys] + [(("period_column",), contract.period_column),
                                                      (("org_column",), contract.org_column)]
-    refs += [((f"columns", c.name, "not_above"), c.not_above) for c in columns if c.not_above]
-    refs += [((f"columns", c.name, "not_before"), c.not_before) for c in columns if c.not_before]
+    refs += [(("columns", c.name, "not_above"), c.not_above) for c in columns if c.not_above]
+    refs += [(("columns", c.name, "not_before"), c.not_before) for c in columns if c.not_before]
     refs += [(("match_headers",), h) for h in contract.header_match]
     for path, name in refs:
         if name not in names:

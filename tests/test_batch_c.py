@@ -15,6 +15,7 @@ import pytest
 
 from assure.results import Verdict
 from conftest import REPO, SUBMISSIONS, result
+import batch_checks
 
 ICB = "QYG"
 PERIOD = "2024-03"
@@ -196,44 +197,12 @@ def test_batch_returns_are_valid_every_month(runs_by_period):
 
 
 def test_generator_is_deterministic_and_matches_the_fixtures(tmp_path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("generate_batch_c", REPO / "fixtures" / "generate_batch_c.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert "byte-identical" in module.__doc__ and "python fixtures/generate_batch_c.py" in module.__doc__
-    first = module.main(tmp_path / "a")
-    second = module.main(tmp_path / "b")
-    assert len(first) == 12 * 5 + 4 + 1
-    for a, b in zip(first, second):
-        rel = a.relative_to(tmp_path / "a")
-        assert rel == b.relative_to(tmp_path / "b")
-        assert rel.name.startswith(DATASETS), rel
-        assert a.read_bytes() == b.read_bytes(), rel
-        assert a.read_bytes() == (SUBMISSIONS / rel).read_bytes(), f"{rel} is out of date: rerun the generator"
+    batch_checks.generator_reproduces_fixtures("batch_c", DATASETS, tmp_path, 12 * 5 + 4 + 1)
 
 
 def test_batch_files_lint_clean():
-    from assure.lint import lint
-
-    report = lint(str(REPO), paths=[str(REPO / "rules" / "plan_batch_c.toml"),
-                                    str(REPO / "metric_defs" / "plan_batch_c.toml")])
-    assert report.diagnostics == (), [f"{d.location.path}:{d.location.line} {d.code} {d.message}"
-                                      for d in report.diagnostics]
+    batch_checks.lints_clean("batch_c")
 
 
 def test_cited_register_entries_exist_and_quotes_are_on_their_lines():
-    from assure.lint_rules.trace import normalise
-
-    data = tomllib.loads((REPO / "rules" / "plan_batch_c.toml").read_text("utf-8"))["rules"]
-    assert sorted(data) == sorted(RULES)
-    register_text = "".join(p.read_text("utf-8") for p in sorted((REPO / "register").glob("*.toml")))
-    for rid, rule in data.items():
-        for ident in rule["register"]:
-            assert f'id = "{ident}"' in register_text, (rid, ident)
-        for source in [rule["source"], *rule.get("not_followed", ())]:
-            lines = (REPO / "sources" / source["file"]).read_text("utf-8").splitlines()
-            near = normalise(" ".join(lines[max(0, source["line"] - 4): source["line"] + 3]))
-            for piece in normalise(source["quote"]).split("..."):
-                assert piece.strip() in near, (rid, source["line"], piece)
-        assert rule["owner"] and any(t.startswith("nqb:") for t in rule["tags"]), rid
+    batch_checks.citations_hold("batch_c", RULES)
