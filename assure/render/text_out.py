@@ -44,7 +44,8 @@ def render(run, *, width: int = 120, color: bool = False, **_) -> str:
     console.print(f"[bold]{p.project}[/] · period {p.period} · {len(run.submissions)} returns · "
                   f"{len(by_rule)} rules · {len(run.results)} results")
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for heading in ("rule", "ICB (or worst)", "value", "target", "Places", "providers"):
+    table.add_column("rule", no_wrap=True)
+    for heading in ("ICB (or worst)", "value", "target", "Places", "providers"):
         table.add_column(heading, overflow="fold")
     for rule in order:
         rows = by_rule[rule]
