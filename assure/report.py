@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from .periods import Period
+from .periods import Period, reports_in
 from .render import markdown_out, svg
 from .results import VERDICT_ORDER
 
@@ -285,6 +285,7 @@ def build(run, *, project, narratives: Optional[dict] = None, include_watch: boo
         "programmes": programme_list, "places": places, "exceptions": exception_pages,
         "include_watch": include_watch,
         "submissions": _submissions(run), "unmatched": list(run.unmatched),
+        "submitters": _submitters(run, project),
         "invalid_count": sum(not s.valid for s in run.submissions),
         "provenance": p, "generated_at": generated_at,
         "icon_key": _icon_key(),
@@ -383,6 +384,40 @@ def _submissions(run) -> list[dict]:
                     "first": list(s.failures[:FIRST_FAILURES]),
                     "more": max(0, s.failure_count - FIRST_FAILURES)})
     return out
+
+
+def _submitters(run, project) -> list[dict]:
+    """For each organisation expected to submit this period: which returns arrived (in
+    the period folder when the check ran, which is what "on time" means here), which are
+    missing, and which carried errors in its rows."""
+    if project is None or project.organisations is None:
+        return []
+
+    period = Period.parse(run.provenance.period)
+    register = project.organisations
+    received = {s.dataset for s in run.submissions}
+    missing, invalid = defaultdict(set), defaultdict(set)
+    for f in [f for s in run.submissions for f in s.failures] + list(run.unmatched):
+        if f.code == "DQ12":
+            dataset = next((d for d in project.contracts if f"`{d}`" in f.message), "")
+            for code in (c.strip() for c in f.value.split(",")):
+                missing[code].add(dataset)
+        elif f.severity == "error" and f.org:
+            dataset = next((s.dataset for s in run.submissions if s.file == f.file), "")
+            invalid[f.org].add(dataset)
+    rows = []
+    for org in sorted(register.organisations.values(), key=lambda o: (o.type != "icb", o.type, o.name)):
+        expected = sorted(d for d in org.roles if d in project.contracts and org.open_in(period)
+                          and reports_in(project.contracts[d].frequency, period))
+        if not expected:
+            continue
+        gone = sorted(missing[org.code] | {d for d in expected if d not in received})
+        bad = sorted(invalid[org.code] - set(gone))
+        status = "missing returns" if gone else ("errors in returns" if bad else "complete and valid")
+        rows.append({"code": org.code, "name": org.name, "expected": len(expected),
+                     "received": len(expected) - len(gone), "missing": gone, "invalid": bad, "status": status,
+                     "ok": not gone and not bad})
+    return rows
 
 
 def _css() -> str:

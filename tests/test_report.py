@@ -274,7 +274,8 @@ def test_every_icon_has_a_text_equivalent(html):
 def test_verdicts_are_always_written_in_words(html):
     page = parse(html)
     assert page.badges and all(page.badges)
-    words = set(report.VERDICT_WORDS.values()) | set(report.ESCALATION_WORDS.values()) | {"valid", "invalid"}
+    words = (set(report.VERDICT_WORDS.values()) | set(report.ESCALATION_WORDS.values()) | {"valid", "invalid"}
+             | {"complete and valid", "missing returns", "errors in returns"})
     assert set(page.badges) <= words
 
 
@@ -541,3 +542,15 @@ def _browser_cli(url: str, shot: Path) -> None:
 def test_chromium_is_where_the_browser_test_expects_it_or_the_skip_says_why():
     # Documents the one skip: the browser test runs whenever Debian's chromium is installed.
     assert CHROMIUM.exists() or shutil.which("chromium") is None
+
+
+def test_data_quality_lists_every_submitter_with_its_missing_and_invalid_returns(run):
+    from assure import project as project_mod
+
+    project = project_mod.load(str(REPO))
+    rows = {o["code"]: o for o in report._submitters(run, project)}
+    assert rows["RJN"]["missing"] == ["ae_monthly"] and rows["RJN"]["status"] == "missing returns"
+    assert "bed_occupancy_monthly" in rows["RBL"]["invalid"]
+    assert rows["QYG"]["ok"] and rows["QYG"]["status"] == "complete and valid"
+    html = report.render_html(run, project=project)
+    assert "Returns by submitter for 2024-03" in html and "East Cheshire" in html
