@@ -29,6 +29,7 @@ class PeriodData:
     unmatched: list = field(default_factory=list)
     measures: dict = field(default_factory=dict)  # (metric, level, code) -> Measure
     milestones: dict = field(default_factory=dict)  # (dataset, milestone id) -> (status, delivered_on, evidence)
+    derived: dict = field(default_factory=dict)     # evaluate's memo: facts derived once the period is measured
 
 
 def check(submissions: str, *, project_dir: Optional[str] = None, period: Optional[str] = None,

@@ -55,8 +55,20 @@ def results_for(project: Project, data: dict, target: Period, earlier: dict | No
 _LEVEL_ORDER = {"icb": 0, "place": 1, "provider": 2}
 
 
+def _memo(period_data, key, compute):
+    """Each period's facts are fixed once it is measured, but every rule and geography
+    asks for them again, in every period of its series: work them out once."""
+    if key not in period_data.derived:
+        period_data.derived[key] = compute()
+    return period_data.derived[key]
+
+
 def members(project: Project, dataset: str, period_data) -> list[str]:
     """Organisations that feed a dataset this period: those expected, and those that sent rows."""
+    return _memo(period_data, ("members", dataset), lambda: _members(project, dataset, period_data))
+
+
+def _members(project: Project, dataset: str, period_data) -> list[str]:
     expected = set(project.organisations.expected(dataset, period_data.period))
     for v in period_data.validations.get(dataset, []):
         expected.update(code for code in v.present_orgs if project.organisations.get(code))
@@ -64,6 +76,10 @@ def members(project: Project, dataset: str, period_data) -> list[str]:
 
 
 def geographies(project: Project, rule: Rule, period_data) -> list[Geography]:
+    return _memo(period_data, ("geographies", rule.id), lambda: _geographies(project, rule, period_data))
+
+
+def _geographies(project: Project, rule: Rule, period_data) -> list[Geography]:
     register = project.organisations
     dataset = dataset_of(project, rule)
     orgs = members(project, dataset, period_data)
@@ -92,6 +108,10 @@ def contributors(project: Project, geo: Geography, orgs: list[str]) -> list[str]
 
 def data_state(project: Project, geo: Geography, dataset: str, period_data) -> tuple[str, str, tuple[str, ...]]:
     """(invalid reason, missing reason, caveats) for a geography's data in one period."""
+    return _memo(period_data, ("state", geo, dataset), lambda: _data_state(project, geo, dataset, period_data))
+
+
+def _data_state(project: Project, geo: Geography, dataset: str, period_data) -> tuple[str, str, tuple[str, ...]]:
     validations = period_data.validations.get(dataset, [])
     if not validations:
         return "", f"no `{dataset}` return was submitted for {period_data.period}", ()
