@@ -11,7 +11,7 @@ one untimed warm-up call, then times `api.check("fixtures/submissions", period="
 project load, every period folder from 2023-04 to 2024-03, rendering) and prints the
 median wall time. --no-history keeps the run from writing .assure/history.duckdb.
 
---suggested all applies benchmarks/suggested.py to the in-process runs. --set KEY=VALUE runs `SET KEY = VALUE` on assure's connection (in-process runs only),
+--set KEY=VALUE runs `SET KEY = VALUE` on assure's connection (in-process runs only),
 e.g. --set threads=2 to test db.connect()'s single-thread default; --profile counts
 the DuckDB statements of one run and the time spent in them.
 """
@@ -50,7 +50,7 @@ def _patch_connect(settings: list[str], log: list | None):
     return lambda: setattr(db, "connect", connect)
 
 
-def in_process(runs: int, settings: list[str], profile: bool, suggested: str = "") -> dict:
+def in_process(runs: int, settings: list[str], profile: bool) -> dict:
     start = time.perf_counter()
     import duckdb  # noqa: F401
     import ibis  # noqa: F401
@@ -59,10 +59,6 @@ def in_process(runs: int, settings: list[str], profile: bool, suggested: str = "
     from assure import api
     imported = time.perf_counter() - start
     os.chdir(REPO)
-    if suggested:
-        sys.path.insert(0, str(HERE))
-        import suggested as patches
-        patches.apply(set(patches.ALL) if suggested == "all" else set(suggested.split(",")))
     restore = _patch_connect(settings, None) if settings else (lambda: None)
     start = time.perf_counter()
     run = api.check(SUBMISSIONS, project_dir=str(REPO), period=PERIOD)  # warm-up: caches, first-query costs
@@ -108,14 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--suggested", default="", metavar="LIST",
-                        help="apply changes from benchmarks/suggested.py (in-process runs only): nhs,typed,hash or all")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold CLI runs")
     ns = parser.parse_args(argv)
-    warm = in_process(ns.runs, ns.set, ns.profile, ns.suggested)
+    warm = in_process(ns.runs, ns.set, ns.profile)
     print(f"# {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"duckdb {__import__('duckdb').__version__}" + (f"; assure connection: {', '.join(ns.set)}" if ns.set else "")
-          + (f"; suggested changes applied: {ns.suggested}" if ns.suggested else ""))
+          f"duckdb {__import__('duckdb').__version__}" + (f"; assure connection: {', '.join(ns.set)}" if ns.set else ""))
     print(f"in-process api.check({SUBMISSIONS!r}, period={PERIOD!r}): {warm['submissions']} returns, "
           f"{warm['results']} results")
     print(f"  imports {warm['import_seconds']:.2f} s, warm-up call {warm['warm_up_seconds']:.2f} s")

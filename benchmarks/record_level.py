@@ -24,8 +24,6 @@ Investigation options (they change only the benchmark's child process, never ass
   --set KEY=VALUE   run `SET KEY = VALUE` on assure's connection right after it is
                     opened, e.g. --set threads=2 --set memory_limit=512MB
                     (not preserve_insertion_order=false: CSV row numbers rely on it)
-  --suggested LIST  apply the changes in benchmarks/suggested.py (nhs, typed, hash, or
-                    all) to assure in the child, to measure them before editing assure/
   --baseline-threads N   DuckDB threads for the baseline (default: DuckDB's default,
                     the number of cores)
   --reuse           keep the generated file when size and format are unchanged
@@ -51,7 +49,6 @@ REPO = HERE.parent
 DATA = HERE / "data"
 PERIOD = "2024-03"
 ORG = "RBS"
-ALL_SUGGESTED = ("nhs", "typed", "hash")  # benchmarks/suggested.py
 
 # -- generating the return --------------------------------------------------------------
 
@@ -219,7 +216,7 @@ class _Timed:
         return getattr(self._con, name)
 
 
-def child_assure(root: str, settings: list[str], profile: bool, suggested: list[str]) -> dict:
+def child_assure(root: str, settings: list[str], profile: bool) -> dict:
     start = time.perf_counter()
     # Everything check() imports, including what it imports lazily, so the timed call
     # below measures the work, not the interpreter loading modules.
@@ -234,10 +231,6 @@ def child_assure(root: str, settings: list[str], profile: bool, suggested: list[
     from assure import db
     imported = time.perf_counter() - start
     hwm_import = _hwm_mib()
-    if suggested:
-        sys.path.insert(0, str(HERE))
-        import suggested as patches
-        patches.apply(set(suggested))
 
     log: list = []
     if settings or profile:
@@ -293,7 +286,7 @@ def _mib(path: Path) -> float:
 
 
 def measure(rows: int, fmt: str, repeat: int, settings: list[str], profile: bool, baseline_threads: int,
-            suggested: str = "", reuse: bool = False) -> dict:
+            reuse: bool = False) -> dict:
     path, gen_seconds = generate(rows, fmt, reuse)
     print(f"# generated {rows:,} rows -> {path.relative_to(REPO)} ({_mib(path):,.1f} MiB) in {gen_seconds:.1f} s",
           file=sys.stderr, flush=True)
@@ -302,7 +295,6 @@ def measure(rows: int, fmt: str, repeat: int, settings: list[str], profile: bool
     assures = []
     for _ in range(repeat):
         extra = [a for s in settings for a in ("--set", s)] + (["--profile"] if profile else [])
-        extra += ["--suggested", suggested] if suggested else []
         assures.append(_run_child(["_assure", str(DATA), *extra]))
     base = statistics.median(b["seconds"] for b in baselines)
     mine = statistics.median(a["seconds"] for a in assures)
@@ -379,9 +371,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("root")
         parser.add_argument("--set", action="append", default=[])
         parser.add_argument("--profile", action="store_true")
-        parser.add_argument("--suggested", default="")
         ns = parser.parse_args(argv[1:])
-        print(json.dumps(child_assure(ns.root, ns.set, ns.profile, [s for s in ns.suggested.split(",") if s])))
+        print(json.dumps(child_assure(ns.root, ns.set, ns.profile)))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000, help="rows in the return (default 10,000,000)")
@@ -391,9 +382,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="a DuckDB setting for assure's connection (benchmark child only)")
     parser.add_argument("--profile", action="store_true", help="time each DuckDB statement assure runs")
-    parser.add_argument("--suggested", default="", metavar="LIST",
-                        help="apply changes from benchmarks/suggested.py in assure's child: "
-                             "comma-separated from nhs,typed,hash, or all")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the generated file if it has the requested rows and format")
     parser.add_argument("--top", type=int, default=12, help="statements shown by --profile")
@@ -403,11 +391,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s.replace("_", "")) for s in ns.sizes.split(",")] if ns.sizes else [ns.rows]
     results = []
     for rows in sizes:
-        suggested = ",".join(ALL_SUGGESTED) if ns.suggested == "all" else ns.suggested
-        results.append(measure(rows, ns.format, ns.repeat, ns.set, ns.profile, ns.baseline_threads, suggested, ns.reuse))
+        results.append(measure(rows, ns.format, ns.repeat, ns.set, ns.profile, ns.baseline_threads, reuse=ns.reuse))
     print(f"# {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
-          f"duckdb {__import__('duckdb').__version__}" + (f"; assure connection: {', '.join(ns.set)}" if ns.set else "")
-          + (f"; suggested changes applied: {ns.suggested}" if ns.suggested else ""))
+          f"duckdb {__import__('duckdb').__version__}" + (f"; assure connection: {', '.join(ns.set)}" if ns.set else ""))
     print_table(results)
     for r in results:
         print_profile(r, ns.top)
