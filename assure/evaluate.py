@@ -145,6 +145,7 @@ def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Pe
     dataset = dataset_of(project, rule)
     frequency = project.contracts[dataset].frequency
     series, verdicts = [], []
+    baseline = _measured_baseline(project, rule, geo, data, recorded)
     for period in sorted(data):
         if reports_in(frequency, period):
             value, _ = _value(project, rule, geo, data[period])
@@ -152,15 +153,16 @@ def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Pe
             series.append((str(period), None if (value is None or invalid) else _round(value)))
             if period == target or geo in geographies(project, rule, data[period]):
                 # A period the geography was not expected to report in is a gap, which ends every run.
-                verdicts.append((str(period), _judge(rule, geo, data[period], value, invalid, missing).verdict))
+                verdicts.append((str(period), _judge(rule, geo, data[period], value, invalid, missing,
+                                                     baseline).verdict))
     value, measure = _value(project, rule, geo, data[target])
     invalid, missing, caveats = data_state(project, geo, dataset, data[target])
-    judgement = _judge(rule, geo, data[target], value, invalid, missing)
+    judgement = _judge(rule, geo, data[target], value, invalid, missing, baseline)
     series, verdicts = _with_recorded(series, verdicts, recorded, data)
     if rule.kind == "milestone":
         series, spc = (), spc_summary.SpcSummary(warning="a milestone has no series to chart")
     else:
-        spc = spc_summary.summarise(rule, project.metrics[rule.metric], series)
+        spc = spc_summary.summarise(rule, project.metrics[rule.metric], series, geo.code, baseline)
     return Result(
         rule=rule.id, metric=rule.metric, geography=geo, period=str(target), value=_round(value),
         numerator=_round(measure.numerator) if measure else None,
@@ -189,11 +191,26 @@ def _value(project: Project, rule: Rule, geo: Geography, period_data):
     return abs(measure.value - other.value), None
 
 
-def _judge(rule: Rule, geo: Geography, period_data, value, invalid: str, missing: str):
+def _measured_baseline(project: Project, rule: Rule, geo: Geography, data: dict, recorded) -> Optional[float]:
+    """A geography's own value in the baseline period, for a rule that states no baseline
+    value: from this run's folders if they hold the period, else from the history."""
+    if not rule.measured_baseline:
+        return None
+    since = rule.baseline[0]
+    if since in data:
+        value, _ = _value(project, rule, geo, data[since])
+        invalid, _, _ = data_state(project, geo, dataset_of(project, rule), data[since])
+        # Rounded as the history stores it, so a month checked alone judges exactly as the year does.
+        return None if invalid else _round(value)
+    return next((v for p, v, _ in recorded if p == str(since)), None)
+
+
+def _judge(rule: Rule, geo: Geography, period_data, value, invalid: str, missing: str, baseline=None):
     if rule.kind == "milestone":
         return judge_milestone(rule, period_data.milestones.get((rule.dataset, rule.milestone)), period_data.period,
                                invalid=invalid)
-    return judge(rule, value, period_data.period, geography=geo.code, invalid=invalid, missing=missing)
+    return judge(rule, value, period_data.period, geography=geo.code, invalid=invalid, missing=missing,
+                 baseline=baseline)
 
 
 def _with_recorded(series, verdicts, recorded, data):

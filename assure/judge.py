@@ -38,7 +38,8 @@ def in_warn_band(rule: Rule, value: float) -> bool:
     return value <= rule.warn  # <=, < and eliminate: a small residue is at risk, not missed
 
 
-def describe_target(rule: Rule, target: Optional[tuple[float, ...]] = None, own: bool = False) -> str:
+def describe_target(rule: Rule, target: Optional[tuple[float, ...]] = None, own: bool = False,
+                    measured: Optional[float] = None) -> str:
     target = target or rule.target
     if rule.kind == "milestone":
         return f"delivered by the end of {rule.deadline}"
@@ -50,6 +51,10 @@ def describe_target(rule: Rule, target: Optional[tuple[float, ...]] = None, own:
         return f"{rule.comparator} {target[0]:,.4g} (this geography's own target)"
     if rule.kind in ("direction", "gap") and rule.baseline is not None:
         since, base = rule.baseline
+        if base is None:
+            if measured is None or not target:
+                return f"{rule.direction or 'narrow'} from this geography's own value in {since}"
+            base, since = measured, f"{since}, as measured"
         change = f"{rule.direction or 'reduce'} by {rule.by:g}%" if rule.by else (rule.direction or "narrow")
         yearly = " a year" if rule.per_year else ""
         return f"{rule.comparator} {target[0]:,.4g} ({change}{yearly} from {base:,.4g} in {since})"
@@ -57,23 +62,33 @@ def describe_target(rule: Rule, target: Optional[tuple[float, ...]] = None, own:
 
 
 def judge(rule: Rule, value: Optional[float], period: Period, *, geography: str = "", invalid: str = "",
-          missing: str = "") -> Judgement:
+          missing: str = "", baseline: Optional[float] = None) -> Judgement:
     """The verdict for one geography and period. `invalid` and `missing` say why the
     data cannot be judged; they win over any number, because a number drawn from
-    unfit data is not one to act on."""
-    target = rule.target_for(period, geography)
+    unfit data is not one to act on. `baseline` is the geography's own value in the
+    baseline period, for rules whose baseline is measured rather than stated."""
+    target = rule.target_for(period, geography, baseline)
     own = geography in dict(rule.targets)
-    headline = None if rule.comparator == "between" else (0.0 if rule.comparator == "eliminate" else target[0])
+    headline = None if rule.comparator == "between" or not target else (
+        0.0 if rule.comparator == "eliminate" else target[0])
     if invalid:
         return Judgement(Verdict.INVALID_DATA, invalid, headline, "target")
     if value is None:
         return Judgement(Verdict.NO_DATA, missing or "no value could be measured", headline, "target")
     if rule.start and period < rule.start:
         return Judgement(Verdict.NOT_DUE, f"the commitment starts in {rule.start}", headline, "target")
+    if rule.measured_baseline and not own:
+        since = rule.baseline[0]
+        if period <= since:
+            return Judgement(Verdict.NOT_DUE, f"{period} is not after the baseline period {since}; change is "
+                             "judged from the next period", headline, "target")
+        if not target:
+            return Judgement(Verdict.NO_DATA, f"no baseline: nothing was measured for this geography in {since}",
+                             None, "target")
     # A target that compounds each year is itself the trajectory: it is judged every period.
     if rule.deadline and period < rule.deadline and not rule.per_year:
-        return _before_deadline(rule, value, period, headline, target, own)
-    return _against_target(rule, value, headline, target, own)
+        return _before_deadline(rule, value, period, headline, target, describe_target(rule, target, own, baseline))
+    return _against_target(rule, value, headline, target, describe_target(rule, target, own, baseline))
 
 
 def judge_milestone(rule: Rule, row, period: Period, *, invalid: str = "") -> Judgement:
@@ -104,7 +119,7 @@ def judge_milestone(rule: Rule, row, period: Period, *, invalid: str = "") -> Ju
     return Judgement(Verdict.NOT_DUE, f"due by {rule.deadline}; status {status.replace('_', ' ')}", None, "none")
 
 
-def _before_deadline(rule: Rule, value: float, period: Period, headline, target, own=False) -> Judgement:
+def _before_deadline(rule: Rule, value: float, period: Period, headline, target, wanted: str) -> Judgement:
     planned = rule.trajectory_at(period)
     if planned is None:
         ahead = " (it already meets the target)" if passes(rule.comparator, value, target) else ""
@@ -113,14 +128,13 @@ def _before_deadline(rule: Rule, value: float, period: Period, headline, target,
     comparator = ">=" if rule.comparator in (">=", ">") else "<="
     if passes(comparator, value, (planned,)):
         return Judgement(Verdict.MET, f"{_fmt(value)} is on the planned trajectory ({comparator} {planned:g} "
-                         f"in {period}, on the way to {describe_target(rule, target, own)} by {rule.deadline})", planned,
+                         f"in {period}, on the way to {wanted} by {rule.deadline})", planned,
                          "trajectory")
     return Judgement(Verdict.OFF_TRAJECTORY, f"{_fmt(value)} is behind the planned trajectory of {planned:g} for "
-                     f"{period} (target {describe_target(rule, target, own)} by {rule.deadline})", planned, "trajectory")
+                     f"{period} (target {wanted} by {rule.deadline})", planned, "trajectory")
 
 
-def _against_target(rule: Rule, value: float, headline, target, own=False) -> Judgement:
-    wanted = describe_target(rule, target, own)
+def _against_target(rule: Rule, value: float, headline, target, wanted: str) -> Judgement:
     if passes(rule.comparator, value, target):
         return Judgement(Verdict.MET, f"{_fmt(value)} meets the target ({wanted})", headline, "target")
     if in_warn_band(rule, value):

@@ -117,7 +117,8 @@ class Rule:
     direction: str = ""                     # direction and gap rules: reduce | increase
     by: Optional[float] = None              # percent change required against the baseline
     per_year: bool = False                  # `by` compounds each year from the baseline period
-    baseline: Optional[tuple[Period, float]] = None
+    # (period, value); value None means "as measured": each geography's own value in that period.
+    baseline: Optional[tuple[Period, Optional[float]]] = None
     versus: str = ""                        # gap rules: the metric the gap is measured against
     milestone: str = ""                     # milestone rules: the milestone id in the return
     dataset: str = ""                       # milestone rules: the milestone return
@@ -128,15 +129,25 @@ class Rule:
         planned = [value for when, value in self.trajectory if when <= period]
         return planned[-1] if planned else None
 
-    def target_for(self, period: Period, geography: str = "") -> tuple[float, ...]:
+    @property
+    def measured_baseline(self) -> bool:
+        """The baseline is each geography's own value in the baseline period, not a stated figure."""
+        return self.kind in ("direction", "gap") and self.baseline is not None and self.baseline[1] is None
+
+    def target_for(self, period: Period, geography: str = "", measured: Optional[float] = None) -> tuple[float, ...]:
         """The target in force: a geography's own where the rule gives one; for direction
-        rules the baseline moved by `by` percent (compounded per year when per_year)."""
+        rules the baseline moved by `by` percent (compounded per year when per_year).
+        `measured` is the geography's own baseline value when the rule states none; with
+        neither, there is no target ()."""
         own = dict(self.targets).get(geography)
         if own is not None:
             return own
         if self.kind not in ("direction", "gap") or self.baseline is None:
             return self.target
         since, value = self.baseline
+        value = measured if value is None else value
+        if value is None:
+            return ()
         if self.by is None:
             return (value,)
         step = 1 + self.by / 100 * (1 if self.direction == "increase" else -1)

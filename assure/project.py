@@ -440,7 +440,7 @@ def _baseline(loader, raw: dict, location):
     except ValueError:
         loader.error("PJ05", f"baseline period {text!r} is neither YYYY-MM nor a financial year like 2019/20", location)
         return None
-    return (when, float(raw["value"]))
+    return (when, float(raw["value"]) if "value" in raw else None)
 
 
 def _check_warn(loader, rid, comparator, target, warn, location) -> bool:

@@ -9,7 +9,7 @@ from .results import SpcSummary
 IMPROVEMENT = {"higher_is_better": "increase", "lower_is_better": "decrease", "neutral": "neutral"}
 
 
-def summarise(rule: Rule, metric: MetricDef, series) -> SpcSummary:
+def summarise(rule: Rule, metric: MetricDef, series, geography: str = "", baseline=None) -> SpcSummary:
     try:
         from . import spc
     except ImportError:  # the SPC module arrives with its own issue
@@ -17,7 +17,9 @@ def summarise(rule: Rule, metric: MetricDef, series) -> SpcSummary:
     values = [v for _, v in series]
     if not any(v is not None for v in values):
         return SpcSummary(warning="no values to chart")
-    target = rule.target_for(Period.parse(series[-1][0]))[0] if rule.comparator != "between" and series else None
+    # The assurance icon asks whether the process can meet this geography's target.
+    wanted = rule.target_for(Period.parse(series[-1][0]), geography, baseline) if series else ()
+    target = wanted[0] if rule.comparator != "between" and wanted else None
     if rule.comparator == "eliminate":
         target = 0.0
     result = spc.analyse(values, improvement=IMPROVEMENT[metric.polarity], target=target)

@@ -509,13 +509,13 @@ def test_a_month_checked_alone_takes_its_earlier_months_from_the_history(tmp_pat
     from assure import api
     from assure.history import record
 
-    root = "/work/main/fixtures/submissions"
+    root = str(REPO / "fixtures" / "submissions")
     store = str(tmp_path / "h.duckdb")
     for month in ("2023-04", "2023-05", "2023-06", "2023-07", "2023-08", "2023-09", "2023-10", "2023-11",
                   "2023-12", "2024-01", "2024-02"):
-        record(store, api.check(f"{root}/{month}", project_dir="/work/main"), recorded_at="2024-04-01T00:00:00")
-    alone = api.check(f"{root}/2024-03", project_dir="/work/main", history=store)
-    whole = api.check(root, project_dir="/work/main", period="2024-03")
+        record(store, api.check(f"{root}/{month}", project_dir=str(REPO)), recorded_at="2024-04-01T00:00:00")
+    alone = api.check(f"{root}/2024-03", project_dir=str(REPO), history=store)
+    whole = api.check(root, project_dir=str(REPO), period="2024-03")
     pick = lambda run: {(r.rule, r.geography.code): (r.series, r.spc, r.escalation) for r in run.results}  # noqa: E731
     assert pick(alone)[("ae_4hr_76", "RBT")] == pick(whole)[("ae_4hr_76", "RBT")]
     assert len(pick(alone)[("cancer_fds_75", "QYG")][0]) == 12

@@ -148,3 +148,44 @@ MILESTONE = replace(rule(), kind="milestone", milestone="WF-PLAN", dataset="mile
 def test_milestone_verdicts(row, period, expected, words):
     outcome = judge_milestone(MILESTONE, row, Period.parse(period))
     assert outcome.verdict is expected and words in outcome.reason
+
+
+# -- a baseline measured from the data -----------------------------------------------------
+
+def measured(way="reduce", by=None, baseline="2023-04", deadline=None):
+    return replace(direction(way, by, deadline=deadline), baseline=(Period.parse(baseline), None), start=None)
+
+
+def test_a_measured_baseline_is_the_geographys_own_value():
+    r = measured(by=10.0)
+    outcome = judge(r, 89.0, Period(2024, 3), baseline=100.0)
+    assert outcome.verdict is M and outcome.target == 90.0
+    assert "from 100 in 2023-04, as measured" in outcome.reason
+    assert judge(r, 91.0, Period(2024, 3), baseline=100.0).verdict is MI
+    # Each geography moves from its own starting point.
+    assert judge(r, 91.0, Period(2024, 3), baseline=120.0).verdict is M
+
+
+def test_any_move_in_the_direction_meets_a_measured_baseline_without_by():
+    r = measured("increase")
+    assert judge(r, 100.1, Period(2024, 3), baseline=100.0).verdict is M
+    assert judge(r, 100.0, Period(2024, 3), baseline=100.0).verdict is MI
+
+
+def test_the_baseline_period_itself_is_not_judged():
+    r = measured()
+    outcome = judge(r, 100.0, Period(2023, 4), baseline=100.0)
+    assert outcome.verdict is ND and "baseline period" in outcome.reason
+    assert judge(r, 90.0, Period(2023, 3), baseline=100.0).verdict is ND
+
+
+def test_no_baseline_value_is_no_data_not_a_guess():
+    outcome = judge(measured(), 90.0, Period(2024, 3), baseline=None)
+    assert outcome.verdict is NO and "no baseline" in outcome.reason and "2023-04" in outcome.reason
+
+
+@given(st.floats(1, 1e6), st.floats(0.5, 2.0), st.floats(1, 50))
+def test_measured_reduction_is_met_exactly_when_the_value_reaches_the_moved_baseline(base, ratio, by):
+    value = base * ratio
+    expected = M if value <= round(base * (1 - by / 100), 9) else MI
+    assert judge(measured(by=by), value, Period(2024, 3), baseline=base).verdict is expected
