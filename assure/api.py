@@ -56,9 +56,8 @@ def evaluate_project(project, submissions: str, period: Optional[str], progress=
             say(f"reading {p}")
             data[p] = read_period(con, project, folders[p], p, tmp, Path(submissions))
         db.seal(con, _allowed(folders, target))
-        for p, period_data in data.items():
-            say(f"measuring {p}")
-            evaluate.measure_period(con, project, period_data)
+        say("measuring")
+        evaluate.measure_periods(con, project, data)
         earlier = {}
         if history:
             from . import history as history_mod

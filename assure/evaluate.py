@@ -13,16 +13,32 @@ from .periods import Period, reports_in
 from .results import SEVERITY, Geography, Result, SpcSummary, Verdict
 
 
+def measure_periods(con, project: Project, data: dict) -> None:
+    """Every metric of every period: one query per dataset across all the periods."""
+    datasets = sorted({dataset for period_data in data.values() for dataset in period_data.validations})
+    for dataset in datasets:
+        views = {p: [v.view for v in period_data.validations.get(dataset, []) if v.view]
+                 for p, period_data in data.items()}
+        measured = metrics_mod.measure_periods(con, project, dataset, views)
+        for p, period_data in data.items():
+            if dataset in period_data.validations:
+                _roll_up(project, dataset, measured.get(p, {}), period_data)
+    for period_data in data.values():
+        _read_milestones(con, project, period_data)
+
+
 def measure_period(con, project: Project, data) -> None:
-    for dataset, validations in sorted(data.validations.items()):
-        views = [v.view for v in validations if v.view]
-        by_org = metrics_mod.measure_dataset(con, project, dataset, views, data.period)
-        for metric in sorted(project.metrics.values(), key=lambda m: m.id):
-            if metric.dataset != dataset:
-                continue
-            for measure in metrics_mod.roll_up(project, metric, by_org, data.period):
+    measure_periods(con, project, {data.period: data})
+
+
+def _roll_up(project: Project, dataset: str, by_org: dict, data) -> None:
+    per_metric: dict = {}
+    for key, parts in by_org.items():
+        per_metric.setdefault(key[0], {})[key] = parts
+    for metric in sorted(project.metrics.values(), key=lambda m: m.id):
+        if metric.dataset == dataset:
+            for measure in metrics_mod.roll_up(project, metric, per_metric.get(metric.id, {}), data.period):
                 data.measures[(metric.id, measure.level, measure.code)] = measure
-    _read_milestones(con, project, data)
 
 
 def _read_milestones(con, project: Project, data) -> None:
@@ -241,4 +257,4 @@ def worst_first(results) -> list[Result]:
     return sorted(results, key=lambda r: (SEVERITY[r.verdict], r.rule, _LEVEL_ORDER[r.geography.level], r.geography.code))
 
 
-__all__ = ["measure_period", "results_for", "worst_first", "Verdict", "SpcSummary"]
+__all__ = ["measure_period", "measure_periods", "results_for", "worst_first", "Verdict", "SpcSummary"]
