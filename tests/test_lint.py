@@ -419,7 +419,7 @@ def test_pre_commit_hook_is_declared():
 # -- the property: whatever lint passes, `assure check` can load -------------------------------------------------
 
 SOURCES = [
-    ("000_0a303dff798ab43a.txt", 689, "Meet the cancer faster diagnosis standard by March 2024"),
+    ("000_0a303dff798ab43a.txt", 689, "Meet the cancer faster diagnosis standard by March 2024 so that 75% of patients"),
     ("000_0a303dff798ab43a.txt", 674, "Reduce adult general and acute (G&A) bed occupancy to 92% or below"),
     ("000_0a303dff798ab43a.txt", 686, "Eliminate waits of over 65 weeks for elective care"),
     ("000_0a303dff798ab43a.txt", 700, "no such words"),

@@ -133,6 +133,17 @@ LINT_CODES = (
        "Each code in `# assure: ignore[...]` names a lint code that is reported on that line.",
        "A stale suppression would hide the next, different problem on its line.",
        'target = 76.0  # assure: ignore[UN01] legacy', "target = 76.0", severity="warning"),
+    _c("TR07", "number-not-in-source", "The rule's number is not in the words it quotes",
+       "A threshold rule's `target` (and each geography's own target in `targets`) and a direction "
+       "or gap rule's `by` appear in its `source` or `not_followed` quotes, as digits (`76`, "
+       "`1,330,322`, `4.5`) or in words the plan uses for them (`four`, `nine`, `all` or `every` "
+       "for 100%, `halve` for 50, `net zero` or `eliminate` for 0).",
+       "A committee member checks a rule by reading its quote; a number that is not there was "
+       "worked out, rounded or borrowed from elsewhere, and the rule must say so in a reasoned "
+       "suppression.",
+       'target = 77.0\nsource = { ..., quote = "no less than 76% of patients are seen within 4 hours" }',
+       'target = 76.0\nsource = { ..., quote = "no less than 76% of patients are seen within 4 hours" }',
+       severity="warning"),
     # -- conflicts ------------------------------------------------------------------------------
     _c("CF01", "conflicting-targets", "Two rules set different targets for the same thing",
        "Two rules on the same metric, overlapping scope and the same deadline agree on the target, "

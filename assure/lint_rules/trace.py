@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 from .context import Context, diagnostic
+from .units import unit_suspect
 
 NEAR = 3  # lines either side of the cited line
 _PLAIN = {
@@ -41,6 +42,7 @@ def check(ctx: Context):
             yield from _cited(ctx, rule, source, ("not_followed", i))
         yield from _owner(ctx, rule)
         yield from _register(ctx, rule)
+        yield from _numbers(ctx, rule)
 
 
 class _Document:
@@ -145,3 +147,55 @@ def _register(ctx: Context, rule):
         yield diagnostic("TR04", f"register entry `{ident}` does not exist",
                          ctx.rule_at(rule, "register", value=True),
                          f"did you mean `{close[0]}`?" if close else "register ids are in register/*.toml")
+
+
+# -- TR07: the rule's numbers are in the words it quotes ---------------------------------------
+
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+          "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "fifty": 50, "hundred": 100,
+          "half": 50, "halve": 50, "double": 100, "zero": 0, "eliminate": 0, "elimination": 0, "eradicate": 0,
+          "quarterly": 4, "annual": 1, "annually": 1, "yearly": 1}
+_ALL = re.compile(r"\b(all|every|everyone|everybody|each|full|fully|universal)\b", re.I)
+
+
+def _stated(texts: list[str]) -> set[float]:
+    found = set()
+    for text in texts:
+        for match in _NUMBER.findall(text):
+            try:
+                found.add(float(match.replace(",", "")))
+            except ValueError:
+                continue
+        for word in re.findall(r"[a-z]+", text.lower()):
+            if word in _WORDS:
+                found.add(float(_WORDS[word]))
+        if _ALL.search(text):
+            found.add(100.0)
+    return found
+
+
+def _numbers(ctx: Context, rule):
+    if rule.kind == "milestone":
+        return
+    wanted = []
+    # A target in the wrong unit (0.92 for 92%, 1800 seconds for 30 minutes) is reported by
+    # UN01, UN03 or UN04; saying its number is missing too would only repeat that finding.
+    if rule.kind == "threshold" and rule.comparator != "eliminate" and \
+            not unit_suspect(rule, ctx.project.metrics.get(rule.metric)):
+        wanted += [("target", value) for value in rule.target]
+    if rule.kind in ("direction", "gap") and rule.by:
+        wanted.append(("by", rule.by))
+    if rule.kind == "threshold":  # a direction rule's own values are baselines, not plan figures
+        wanted += [(f"targets.{code}", value) for code, values in rule.targets for value in values]
+    if not wanted:
+        return
+    stated = _stated([rule.source.quote] + [s.quote for s in rule.not_followed])
+    for key, value in wanted:
+        if any(abs(value - number) < 1e-9 for number in stated):
+            continue
+        path = ("targets", key.split(".", 1)[1]) if key.startswith("targets.") else (key,)
+        yield diagnostic("TR07", f"{value:g} ({key}) is not in the words the rule quotes",
+                         ctx.rule_at(rule, *path, value=True),
+                         "quote the words that state it; if it is worked out or comes from elsewhere, say how "
+                         "in `rationale` and add `# assure: ignore[TR07] <why>`")
