@@ -58,5 +58,7 @@ def build(commitments: list[Commitment], rules: dict) -> Coverage:
                 problems.append(f"{c.path}: {c.id} names rule `{name}`, which does not exist")
         named = tuple(sorted(set(cited.get(c.id, [])) | {r for r in c.rules if r in rules}))
         status = "encoded" if named else ("not_testable" if c.status == "not_testable" else "to_encode")
+        if status == "not_testable" and not c.reason.strip():
+            problems.append(f"{c.path}: {c.id} is not testable but gives no reason")
         entries.append(Entry(c, status, named))
     return Coverage(tuple(entries), tuple(problems))

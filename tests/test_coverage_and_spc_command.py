@@ -24,6 +24,27 @@ def test_every_not_testable_entry_has_a_reason():
     assert missing == []
 
 
+def test_every_commitment_is_encoded_or_not_testable_with_a_reason():
+    """Issue 3's promise: nothing the plan commits to is left undecided."""
+    _, out, _ = cli("coverage", "--project", REPO, "--format", "json")
+    doc = json.loads(out)
+    assert doc["totals"]["to_encode"] == 0, [e["id"] for e in doc["entries"] if e["status"] == "to_encode"]
+    numeric = [e for e in doc["entries"] if e["kind"] in ("target", "target_undated")]
+    assert len(numeric) > 100 and all(e["status"] == "encoded" or e["reason"].strip() for e in numeric)
+
+
+def test_a_not_testable_entry_without_a_reason_fails_coverage(project):
+    (project / "register").mkdir()
+    for f in (REPO / "register").glob("*.toml"):
+        (project / "register" / f.name).write_text(f.read_text())
+    part = project / "register" / "commitments_part1.toml"
+    text = part.read_text()
+    reason = 'reason = "purely qualitative: a promise of activity or intent with no measure, number or date"'
+    part.write_text(text.replace(reason, 'reason = ""', 1))
+    code, out, _ = cli("coverage", "--project", project)
+    assert code == 1 and "JFP-0-001 is not testable but gives no reason" in out
+
+
 def test_register_statements_are_quoted_from_their_first_location():
     _, out, _ = cli("coverage", "--project", REPO, "--format", "json")
     cache = {}
