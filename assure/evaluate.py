@@ -169,11 +169,11 @@ def _result(project: Project, rule: Rule, geo: Geography, data: dict, target: Pe
             series.append((str(period), None if (value is None or invalid) else _round(value)))
             if period == target or geo in geographies(project, rule, data[period]):
                 # A period the geography was not expected to report in is a gap, which ends every run.
-                verdicts.append((str(period), _judge(rule, geo, data[period], value, invalid, missing,
+                verdicts.append((str(period), _judge(project, rule, geo, data[period], value, invalid, missing,
                                                      baseline).verdict))
     value, measure = _value(project, rule, geo, data[target])
     invalid, missing, caveats = data_state(project, geo, dataset, data[target])
-    judgement = _judge(rule, geo, data[target], value, invalid, missing, baseline)
+    judgement = _judge(project, rule, geo, data[target], value, invalid, missing, baseline)
     series, verdicts = _with_recorded(series, verdicts, recorded, data)
     if rule.kind == "milestone":
         series, spc = (), spc_summary.SpcSummary(warning="a milestone has no series to chart")
@@ -221,12 +221,13 @@ def _measured_baseline(project: Project, rule: Rule, geo: Geography, data: dict,
     return next((v for p, v, _ in recorded if p == str(since)), None)
 
 
-def _judge(rule: Rule, geo: Geography, period_data, value, invalid: str, missing: str, baseline=None):
+def _judge(project: Project, rule: Rule, geo: Geography, period_data, value, invalid: str, missing: str,
+           baseline=None):
     if rule.kind == "milestone":
         return judge_milestone(rule, period_data.milestones.get((rule.dataset, rule.milestone)), period_data.period,
                                invalid=invalid)
     return judge(rule, value, period_data.period, geography=geo.code, invalid=invalid, missing=missing,
-                 baseline=baseline)
+                 baseline=baseline, polarity=project.metrics[rule.metric].polarity)
 
 
 def _with_recorded(series, verdicts, recorded, data):

@@ -62,7 +62,7 @@ def describe_target(rule: Rule, target: Optional[tuple[float, ...]] = None, own:
 
 
 def judge(rule: Rule, value: Optional[float], period: Period, *, geography: str = "", invalid: str = "",
-          missing: str = "", baseline: Optional[float] = None) -> Judgement:
+          missing: str = "", baseline: Optional[float] = None, polarity: str = "neutral") -> Judgement:
     """The verdict for one geography and period. `invalid` and `missing` say why the
     data cannot be judged; they win over any number, because a number drawn from
     unfit data is not one to act on. `baseline` is the geography's own value in the
@@ -88,7 +88,20 @@ def judge(rule: Rule, value: Optional[float], period: Period, *, geography: str 
     # A target that compounds each year is itself the trajectory: it is judged every period.
     if rule.deadline and period < rule.deadline and not rule.per_year:
         return _before_deadline(rule, value, period, headline, target, describe_target(rule, target, own, baseline))
+    if _better_than_range(rule, value, target, polarity):
+        return Judgement(Verdict.MET, f"{_fmt(value)} is better than the target range "
+                         f"({describe_target(rule, target, own)})", headline, "target")
     return _against_target(rule, value, headline, target, describe_target(rule, target, own, baseline))
+
+
+def _better_than_range(rule: Rule, value: float, target, polarity: str) -> bool:
+    """A range ("12% to 14%", "40 to 50 beds per 100,000") is met from its better side too:
+    fewer delayed discharges than the range, or more virtual ward beds, is not a miss.
+    A metric with neutral polarity keeps the range strict."""
+    if rule.comparator != "between":
+        return False
+    return (polarity == "lower_is_better" and value < target[0]) or \
+        (polarity == "higher_is_better" and value > target[1])
 
 
 def judge_milestone(rule: Rule, row, period: Period, *, invalid: str = "") -> Judgement:

@@ -189,3 +189,20 @@ def test_measured_reduction_is_met_exactly_when_the_value_reaches_the_moved_base
     value = base * ratio
     expected = M if value <= round(base * (1 - by / 100), 9) else MI
     assert judge(measured(by=by), value, Period(2024, 3), baseline=base).verdict is expected
+
+
+# -- a range is met from its better side -----------------------------------------------------
+
+@pytest.mark.parametrize("polarity, value, expected", [
+    ("lower_is_better", 11.0, M),    # fewer delayed discharges than the 12-14% range
+    ("lower_is_better", 15.0, MI),
+    ("higher_is_better", 15.0, M),   # above the range, where more is better (virtual ward beds)
+    ("higher_is_better", 11.0, MI),
+    ("neutral", 11.0, MI),           # a range with no better side stays strict
+    ("neutral", 13.0, M),
+])
+def test_a_range_is_met_from_its_better_side(polarity, value, expected):
+    outcome = judge(rule("between", (12.0, 14.0)), value, Period(2024, 3), polarity=polarity)
+    assert outcome.verdict is expected
+    if expected is M and not 12.0 <= value <= 14.0:
+        assert "better than the target range" in outcome.reason
