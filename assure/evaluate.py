@@ -27,10 +27,6 @@ def measure_periods(con, project: Project, data: dict) -> None:
         _read_milestones(con, project, period_data)
 
 
-def measure_period(con, project: Project, data) -> None:
-    measure_periods(con, project, {data.period: data})
-
-
 def _roll_up(project: Project, dataset: str, by_org: dict, data) -> None:
     per_metric: dict = {}
     for key, parts in by_org.items():
@@ -258,4 +254,4 @@ def worst_first(results) -> list[Result]:
     return sorted(results, key=lambda r: (SEVERITY[r.verdict], r.rule, _LEVEL_ORDER[r.geography.level], r.geography.code))
 
 
-__all__ = ["measure_period", "measure_periods", "results_for", "worst_first", "Verdict", "SpcSummary"]
+__all__ = ["measure_periods", "results_for", "worst_first", "Verdict", "SpcSummary"]

@@ -49,11 +49,6 @@ def aggregate_sql(metrics: list[MetricDef], source: str, org_column: str, by_per
     return f"SELECT {', '.join(parts)} FROM {source} GROUP BY ALL ORDER BY {order}"
 
 
-def measure_dataset(con, project: Project, dataset: str, views: list[str], period: Period) -> dict:
-    """{(metric, org): (numerator, denominator)} for every metric over a dataset's clean rows."""
-    return measure_periods(con, project, dataset, {period: views}).get(period, {})
-
-
 def measure_periods(con, project: Project, dataset: str, views: dict) -> dict:
     """{period: {(metric, org): (numerator, denominator)}} for every metric of a dataset, over
     the clean rows of every period at once: one query per dataset rather than one per

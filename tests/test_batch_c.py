@@ -7,15 +7,13 @@ the batch's rules and metric definitions lint clean."""
 
 from __future__ import annotations
 
-import csv
-import re
-import tomllib
 
 import pytest
 
 from assure.results import Verdict
-from conftest import REPO, SUBMISSIONS, result
+from conftest import SUBMISSIONS, result
 import batch_checks
+from batch_checks import rows, total, share, host_place
 
 ICB = "QYG"
 PERIOD = "2024-03"
@@ -28,28 +26,6 @@ DATASETS = ("cancer_staging_quarterly", "elective_efficiency_monthly", "stroke_t
 
 
 # -- by hand -------------------------------------------------------------------------------
-
-def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.lower())
-
-
-def rows(dataset: str, period: str = PERIOD) -> list[dict]:
-    path = SUBMISSIONS / period / f"{dataset}_{period}.csv"
-    with open(path, newline="", encoding="utf-8") as handle:
-        return [{_key(k): v for k, v in row.items()} for row in csv.DictReader(handle)]
-
-
-def total(data, column: str, orgs=None) -> int:
-    return sum(int(r[_key(column)]) for r in data if orgs is None or r["orgcode"] in orgs)
-
-
-def share(data, num: str, den: str, orgs=None) -> float:
-    return total(data, num, orgs) / total(data, den, orgs) * 100
-
-
-def host_place() -> dict:
-    register = tomllib.loads((REPO / "reference" / "organisations.toml").read_text("utf-8"))
-    return {o["code"]: o["place"] for o in register["organisation"]}
 
 
 def threshold(value: float, target: float, warn: float | None = None) -> Verdict:

@@ -7,15 +7,14 @@ the batch's rules and metric definitions lint clean."""
 
 from __future__ import annotations
 
-import csv
-import re
 import tomllib
 
 import pytest
 
 from assure.results import Verdict
-from conftest import REPO, SUBMISSIONS, result
+from conftest import REPO, result
 import batch_checks
+from batch_checks import rows, share
 
 ICB = "QYG"
 PERIOD = "2024-03"
@@ -29,22 +28,9 @@ RULES = sorted(tomllib.loads((REPO / "rules" / "plan_batch_d.toml").read_text("u
 
 # -- by hand -------------------------------------------------------------------------------
 
-def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.lower())
-
-
-def rows(dataset: str, period: str = PERIOD) -> list[dict]:
-    path = SUBMISSIONS / period / f"{dataset}_{period}.csv"
-    with open(path, newline="", encoding="utf-8") as handle:
-        return [{_key(k): v for k, v in row.items()} for row in csv.DictReader(handle)]
-
 
 def total(data, column: str, orgs=None) -> float:
-    return sum(float(r[_key(column)] or 0) for r in data if orgs is None or r["orgcode"] in orgs)
-
-
-def share(data, num: str, den: str, orgs=None) -> float:
-    return total(data, num, orgs) / total(data, den, orgs) * 100
+    return batch_checks.total(data, column, orgs, blank=0.0)  # an empty cell counts as none
 
 
 def tracker(measure: str, column: str = "value", orgs=None, period: str = PERIOD) -> float:

@@ -8,15 +8,14 @@ with every citation holding."""
 
 from __future__ import annotations
 
-import csv
-import re
 import tomllib
 
 import pytest
 
 from assure.results import Verdict
-from conftest import REPO, SUBMISSIONS, result
+from conftest import REPO, result
 import batch_checks
+from batch_checks import rows, total, share
 
 ICB = "QYG"
 PERIOD = "2024-03"
@@ -32,24 +31,6 @@ MET, AT_RISK, MISSED, NOT_DUE = Verdict.MET, Verdict.AT_RISK, Verdict.MISSED, Ve
 
 
 # -- by hand -------------------------------------------------------------------------------
-
-def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.lower())
-
-
-def rows(name: str, period: str = PERIOD) -> list[dict]:
-    path = SUBMISSIONS / period / f"{name}_{period}.csv"
-    text = path.read_text("utf-8")
-    delimiter = ";" if ";" in text.splitlines()[0] else ","
-    return [{_key(k): v for k, v in row.items()} for row in csv.DictReader(text.splitlines(), delimiter=delimiter)]
-
-
-def total(data, column: str, orgs=None) -> float:
-    return sum(float(r[_key(column)]) for r in data if orgs is None or r["orgcode"] in orgs)
-
-
-def share(data, num: str, den: str, orgs=None, scale: float = 100.0) -> float:
-    return total(data, num, orgs) / total(data, den, orgs) * scale
 
 
 def tracker(measure: str) -> list[dict]:

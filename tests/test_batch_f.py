@@ -7,8 +7,6 @@ the batch's rules and metric definitions lint clean."""
 
 from __future__ import annotations
 
-import csv
-import re
 import tomllib
 
 import pytest
@@ -16,6 +14,7 @@ import pytest
 from assure.results import Verdict
 from conftest import REPO, SUBMISSIONS, result
 import batch_checks
+from batch_checks import rows, total, share, host_place
 
 ICB = "QYG"
 PERIOD = "2024-03"
@@ -30,31 +29,6 @@ MET, AT_RISK, MISSED, NOT_DUE = Verdict.MET, Verdict.AT_RISK, Verdict.MISSED, Ve
 
 
 # -- by hand -------------------------------------------------------------------------------
-
-def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.lower())
-
-
-def rows(name: str, period: str = PERIOD) -> list[dict]:
-    path = SUBMISSIONS / period / f"{name}_{period}.csv"
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
-        sample = handle.readline()
-        handle.seek(0)
-        delimiter = ";" if sample.count(";") > sample.count(",") else ","
-        return [{_key(k): v for k, v in row.items()} for row in csv.DictReader(handle, delimiter=delimiter)]
-
-
-def total(data, column: str, orgs=None) -> float:
-    return sum(float(r[_key(column)]) for r in data if orgs is None or r["orgcode"] in orgs)
-
-
-def share(data, num: str, den: str, orgs=None) -> float:
-    return total(data, num, orgs) / total(data, den, orgs) * 100
-
-
-def host_place() -> dict:
-    register = tomllib.loads((REPO / "reference" / "organisations.toml").read_text("utf-8"))
-    return {o["code"]: o["place"] for o in register["organisation"]}
 
 
 def tracker(measure: str) -> list[dict]:

@@ -9,7 +9,6 @@ and the batch's rules and metric definitions lint clean with their citations hol
 
 from __future__ import annotations
 
-import csv
 import re
 import tomllib
 from collections import defaultdict
@@ -17,8 +16,9 @@ from collections import defaultdict
 import pytest
 
 from assure.results import Verdict
-from conftest import REPO, SUBMISSIONS, result
+from conftest import REPO, result
 import batch_checks
+from batch_checks import key as _key, rows, num
 
 ICB = "QYG"
 PERIOD = "2024-03"
@@ -37,26 +37,8 @@ BASELINE = {"outcome_indicators_quarterly": "2023-06"}
 
 # -- by hand -------------------------------------------------------------------------------
 
-def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.lower())
 
-
-def rows(name: str, period: str) -> list[dict]:
-    path = SUBMISSIONS / period / f"{name}_{period}.csv"
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
-        return [{_key(k): v for k, v in row.items()} for row in csv.DictReader(handle)]
-
-
-def host_place() -> dict:
-    register = tomllib.loads((REPO / "reference" / "organisations.toml").read_text("utf-8"))
-    return {o["code"]: (o["place"] if o["type"] != "place" else o["code"]) for o in register["organisation"]}
-
-
-PLACE_OF = host_place()
-
-
-def num(text: str) -> float | None:
-    return float(text) if text not in ("", None) else None
+PLACE_OF = batch_checks.host_place(places_host_themselves=True)
 
 
 def parse(metric: dict):

@@ -13,14 +13,14 @@ and the batch's rules and metric definitions lint clean and cite the plan correc
 from __future__ import annotations
 
 import csv
-import re
 import tomllib
 
 import pytest
 
 from assure.results import Verdict
-from conftest import REPO, SUBMISSIONS, result
+from conftest import REPO, result
 import batch_checks
+from batch_checks import rows, num
 
 PERIOD = "2024-03"
 RULES = tomllib.loads((REPO / "rules" / "plan_directions_b.toml").read_text("utf-8"))["rules"]
@@ -31,23 +31,6 @@ REGISTER = {o["code"]: o for o in tomllib.loads((REPO / "reference" / "organisat
 
 
 # -- by hand -------------------------------------------------------------------------------
-
-def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.lower())
-
-
-def rows(name: str, period: str) -> list[dict]:
-    parquet = SUBMISSIONS / period / f"{name}_{period}.parquet"
-    if parquet.exists():
-        import pyarrow.parquet as pq
-
-        return [{_key(k): v for k, v in row.items()} for row in pq.read_table(parquet).to_pylist()]
-    with open(SUBMISSIONS / period / f"{name}_{period}.csv", newline="", encoding="utf-8") as handle:
-        return [{_key(k): v for k, v in row.items()} for row in csv.DictReader(handle)]
-
-
-def num(v) -> float | None:
-    return None if v in ("", None) else float(v)
 
 
 def in_geography(org: str, level: str, code: str) -> bool:
