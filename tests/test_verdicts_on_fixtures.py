@@ -136,3 +136,14 @@ def test_every_rule_gives_a_real_verdict_on_the_fixtures(run_2024_03):
     rules = project_mod.load(str(REPO)).rules
     judged = {r.rule for r in run_2024_03.results if r.verdict is not Verdict.NO_DATA}
     assert sorted(set(rules) - judged) == []
+
+
+def test_an_organisation_with_nothing_for_a_metric_is_not_a_contributor(run_2024_03):
+    """The long returns (programme tracker, outcome indicators) have rows from many
+    organisations, each for its own measures: one that sent nothing a metric counts must
+    not appear as an empty part of its Place or the ICB."""
+    empty = [(r.rule, r.geography.code, org) for r in run_2024_03.results
+             for org, numerator, denominator in r.contributions if numerator is None and denominator is None]
+    assert empty == []
+    icb = next(r for r in run_2024_03.results if r.rule == "cancer_vcfse_all_places" and r.geography.code == "QYG")
+    assert [org for org, _, _ in icb.contributions] == ["QYG"]
